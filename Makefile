@@ -1,0 +1,45 @@
+# mdesiem - top-level convenience targets. The build itself is CMake.
+#   make run     install dependencies, build, run the demo against the emulator
+#   make check   install dependencies, build, run every test (plain and ASan+UBSan)
+BUILD     ?= build
+ASAN      ?= build-asan
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_ARGS ?= --output-on-failure -j $(JOBS)
+
+.PHONY: all deps build build-asan run check test test-asan format clean docs bench
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMDS_SANITIZE=ON
+	cmake --build $(ASAN) -j $(JOBS)
+
+run: build
+	@bash scripts/demo.sh $(BUILD)/mdesiem
+
+test: build
+	cd $(BUILD) && ctest $(CTEST_ARGS)
+
+test-asan: build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+check: test test-asan
+
+docs: build
+	$(BUILD)/mdesiem help config --markdown > docs/configuration.md
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

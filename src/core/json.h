@@ -1,0 +1,77 @@
+/*
+ * json.h - a thin layer over jsmn for the hot path.
+ *
+ * mds_json_parse() tokenises a document once (no copies: tokens are byte
+ * offsets into the caller's buffer, which must outlive the mds_json).
+ * Helpers find object members, walk arrays and decode strings. Writers
+ * append escaped JSON strings to an mds_buf.
+ */
+#ifndef MDS_JSON_H
+#define MDS_JSON_H
+
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#define JSMN_HEADER
+#include <jsmn.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+
+#define MDS_JSON_MAX_TOKENS (64 * 1024 * 1024)
+
+struct mds_json {
+    const char *js;
+    size_t len;
+    jsmntok_t *tok;
+    int ntok;
+    int cap;
+    size_t err_offset; /* byte offset of a parse error */
+};
+
+void mds_json_init(struct mds_json *j);
+void mds_json_finish(struct mds_json *j);
+
+/* Tokenises js[0..len). On MDS_ERR_PARSE, j->err_offset says where. */
+mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len);
+
+/* Index of the token after the whole subtree rooted at i. */
+int mds_json_skip(const struct mds_json *j, int i);
+
+/* Value token of member `key` (exact, case-sensitive) in object `obj`,
+ * or -1. mds_json_find_ci compares ASCII case-insensitively. */
+int mds_json_find(const struct mds_json *j, int obj, const char *key);
+int mds_json_find_ci(const struct mds_json *j, int obj, const char *key);
+
+/* Nonzero when token i is a string equal to `s` (raw bytes, no escapes). */
+int mds_json_streq(const struct mds_json *j, int i, const char *s);
+
+/* Nonzero when token i is the primitive null (or i < 0). */
+int mds_json_is_null(const struct mds_json *j, int i);
+
+/* Raw bytes of token i. For strings, the content without quotes and with
+ * escapes left as they are; for objects and arrays, the whole text. */
+const char *mds_json_raw(const struct mds_json *j, int i, size_t *len);
+
+/* Appends the decoded value of string token i (escapes resolved, \u
+ * sequences to UTF-8) to out. Primitives are appended as their text. */
+mds_err mds_json_decode(const struct mds_json *j, int i, struct mds_buf *out);
+
+/* Decodes string token i into a NUL-terminated buffer of `size` bytes;
+ * MDS_ERR_LIMIT if it does not fit. */
+mds_err mds_json_copy(const struct mds_json *j, int i, char *dst, size_t size);
+
+/* Integer value of a number token (or a string holding digits). */
+mds_err mds_json_int(const struct mds_json *j, int i, int64_t *out);
+
+/* Appends s[0..n) as JSON string content (no surrounding quotes). Invalid
+ * UTF-8 bytes are written as \u00XX of the Latin-1 reading, so output is
+ * always valid JSON. */
+mds_err mds_json_escape(struct mds_buf *out, const char *s, size_t n);
+
+/* Appends "s" with quotes. */
+mds_err mds_json_quote(struct mds_buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * json.c - format "json": the record exactly as the API sent it, one per
+ * line. With wrap, it becomes {"source":..,"ingestTime":..,"alert":<raw>}.
+ */
+#include <string.h>
+
+#include "formats/format.h"
+
+/* A record body may contain raw newlines between tokens (pretty-printed
+ * JSON); they are insignificant whitespace and become spaces, so one
+ * record stays one line. Newlines inside strings are always escaped in
+ * valid JSON, so this never changes a value. */
+static mds_err append_one_line(struct mds_buf *out, const char *p, size_t n)
+{
+    size_t start = out->len;
+    mds_err err = mds_buf_append(out, p, n);
+    if (err)
+        return err;
+    for (char *q = out->data + start; (q = memchr(q, '\n', (size_t)(out->data + out->len - q))); q++)
+        *q = ' ';
+    for (char *q = out->data + start; (q = memchr(q, '\r', (size_t)(out->data + out->len - q))); q++)
+        *q = ' ';
+    return MDS_OK;
+}
+
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
+{
+    mds_err err = MDS_OK;
+    if (opts->wrap) {
+        char ts[40];
+        mds_time_format(rec->ingest_time, 7, ts, sizeof ts);
+        err = mds_buf_puts(out, "{\"source\":");
+        if (!err)
+            err = mds_json_quote(out, rec->source ? rec->source : "", rec->source ? strlen(rec->source) : 0);
+        if (!err)
+            err = mds_buf_printf(out, ",\"kind\":\"%s\",\"ingestTime\":\"%s\",\"alert\":",
+                                 mds_input_kind_name(rec->kind), ts);
+    }
+    if (!err)
+        err = append_one_line(out, rec->body, rec->body_len);
+    if (!err && opts->wrap)
+        err = mds_buf_putc(out, '}');
+    if (!err)
+        err = mds_buf_putc(out, '\n');
+    (void)ctx;
+    (void)errstr;
+    (void)errlen;
+    return err;
+}
+
+const struct mds_format mds_format_json = {
+    .name = "json",
+    .help = "the record exactly as received, one JSON object per line",
+    .render = render,
+};

@@ -1,0 +1,98 @@
+/*
+ * text.c - format "text": one short human-readable line per record, for
+ * terminals and demos. Not meant for machines; use json for that.
+ *
+ *   2026-11-24T07:25:54.1234567Z high    new        <title> (<id>) host=<device>
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/format.h"
+
+/* Candidate member names per field, graph / mde / siem / stream order. */
+static const char *const time_keys[] = {"lastUpdateDateTime", "lastUpdateTime", "LastProcessedTimeUtc", "time", NULL};
+static const char *const sev_keys[] = {"severity", "Severity", NULL};
+static const char *const status_keys[] = {"status", "category", NULL};
+static const char *const title_keys[] = {"title", "AlertTitle", "Title", "ActionType", NULL};
+static const char *const host_keys[] = {"computerDnsName", "ComputerDnsName", "DeviceName", NULL};
+
+static int find_any(const struct mds_json *j, int obj, const char *const *keys)
+{
+    for (int i = 0; keys[i]; i++) {
+        int v = mds_json_find(j, obj, keys[i]);
+        if (v >= 0 && !mds_json_is_null(j, v))
+            return v;
+    }
+    return -1;
+}
+
+/* Appends the decoded string at token v, control characters as spaces. */
+static mds_err put_field(const struct mds_json *j, int v, const char *dflt, struct mds_buf *out)
+{
+    if (v < 0)
+        return mds_buf_puts(out, dflt);
+    size_t start = out->len;
+    mds_err err = mds_json_decode(j, v, out);
+    for (size_t i = start; !err && i < out->len; i++)
+        if ((unsigned char)out->data[i] < 0x20)
+            out->data[i] = ' ';
+    return err;
+}
+
+static int first_device(const struct mds_json *j, int obj)
+{
+    int ev = mds_json_find(j, obj, "evidence");
+    if (ev < 0 || j->tok[ev].type != JSMN_ARRAY)
+        return -1;
+    int k = ev + 1;
+    for (int n = 0; n < j->tok[ev].size; n++, k = mds_json_skip(j, k)) {
+        int v = mds_json_find(j, k, "deviceDnsName");
+        if (v >= 0 && !mds_json_is_null(j, v))
+            return v;
+    }
+    return -1;
+}
+
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
+{
+    struct mds_json *j = &ctx->json;
+    (void)opts;
+    if (mds_json_parse(j, rec->body, rec->body_len) || j->tok[0].type != JSMN_OBJECT) {
+        snprintf(errstr, errlen, "record is not a JSON object");
+        return MDS_ERR_PARSE;
+    }
+    int host = find_any(j, 0, host_keys);
+    if (host < 0)
+        host = first_device(j, 0);
+    mds_err err = put_field(j, find_any(j, 0, time_keys), "-", out);
+    if (!err)
+        err = mds_buf_putc(out, ' ');
+    if (!err)
+        err = put_field(j, find_any(j, 0, sev_keys), "-", out);
+    if (!err)
+        err = mds_buf_putc(out, ' ');
+    if (!err)
+        err = put_field(j, find_any(j, 0, status_keys), "-", out);
+    if (!err)
+        err = mds_buf_putc(out, ' ');
+    if (!err)
+        err = put_field(j, find_any(j, 0, title_keys), "(untitled)", out);
+    if (!err)
+        err = mds_buf_puts(out, " (");
+    if (!err)
+        err = mds_buf_append(out, rec->id, rec->id_len);
+    if (!err)
+        err = mds_buf_puts(out, host >= 0 ? ") host=" : ")");
+    if (!err && host >= 0)
+        err = put_field(j, host, "", out);
+    if (!err)
+        err = mds_buf_putc(out, '\n');
+    return err;
+}
+
+const struct mds_format mds_format_text = {
+    .name = "text",
+    .help = "one short human-readable line per record (terminals, demos)",
+    .render = render,
+};
