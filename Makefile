@@ -36,7 +36,7 @@ test-asan: build-asan
 check: test test-asan
 
 docs: build
-	$(BUILD)/mdesiem help config --markdown > docs/configuration.md
+	$(BUILD)/mdesiem help config > docs/configuration.md
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

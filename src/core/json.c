@@ -1,5 +1,5 @@
 /* json.c - jsmn tokenising and JSON string helpers (see json.h). */
-#undef JSMN_HEADER
+#define MDS_JSMN_IMPLEMENTATION /* the one file that compiles jsmn's code */
 #include "core/json.h"
 
 #include <ctype.h>

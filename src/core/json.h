@@ -11,7 +11,9 @@
 
 #define JSMN_PARENT_LINKS
 #define JSMN_STRICT
+#ifndef MDS_JSMN_IMPLEMENTATION
 #define JSMN_HEADER
+#endif
 #include <jsmn.h>
 
 #include <stddef.h>
