@@ -33,7 +33,7 @@ struct graph {
     int64_t overlap_ms;
     int64_t lookback_ms;
     int page_size;
-    size_t max_page;        /* largest page the server has returned */
+    struct mds_keyset keyset;
     struct mds_json json;
     struct mds_graph_page page;
     struct mds_buf url;
@@ -181,48 +181,31 @@ static mds_err fetch_page(struct mds_source *src, struct graph *g, mds_ticks sin
     if (g->page.unversioned)
         mds_warn(src->tag, "%zu alerts without a valid lastUpdateDateTime: delivered, deduplicated by id only",
                  g->page.unversioned);
-    if (g->page.sorted && g->page.max_version > *cursor)
+    int ordered = g->page.sorted && !g->keyset.unsorted_max;
+    if (ordered && g->page.max_version > *cursor)
         *cursor = g->page.max_version;
-    return mds_source_commit(src, g->page.items, g->page.n, g->page.sorted ? cursor : NULL, &accepted);
+    return mds_source_commit(src, g->page.items, g->page.n, ordered ? cursor : NULL, &accepted);
 }
 
 static mds_err graph_collect(struct mds_source *src, char *err, size_t errlen)
 {
     struct graph *g = src->ctx;
     mds_ticks cursor, overlap = g->overlap_ms * MDS_TICKS_PER_MS;
+    mds_err rc;
     if (mds_db_cursor(src->db, src->name, &cursor) != MDS_OK)
         cursor = mds_time_now() - g->lookback_ms * MDS_TICKS_PER_MS;
-    mds_ticks since = cursor - overlap, unsorted_max = 0;
-    size_t skip = 0;
-    for (;;) {
-        size_t prev_max = g->max_page;
-        mds_err rc = fetch_page(src, g, since, skip, &cursor, err, errlen);
-        if (rc)
+    mds_keyset_start(&g->keyset, cursor, overlap, g->page_size);
+    do {
+        if ((rc = fetch_page(src, g, g->keyset.since, g->keyset.skip, &cursor, err, errlen)))
             return rc;
-        size_t n = g->page.n;
-        if (n > g->max_page)
-            g->max_page = n;
-        if (n == 0 || (n < (size_t)g->page_size && n < prev_max))
-            break;
-        if (!g->page.sorted || unsorted_max) {
-            /* The server ignored $orderby: page with $skip from the cursor
-             * and move the cursor only once the whole window was read. */
-            if (!unsorted_max)
-                mds_warn(src->tag, "the server ignored $orderby; paging with $skip from the cursor");
-            unsorted_max = g->page.max_version > unsorted_max ? g->page.max_version : unsorted_max;
-            skip += n;
-        } else if (g->page.max_version > since) {
-            since = g->page.max_version;
-            skip = 0;
-        } else {
-            skip += n; /* a full page of one timestamp: step over it */
-        }
-    }
-    if (unsorted_max > cursor) {
+        if (!g->page.sorted && !g->keyset.unsorted_max)
+            mds_warn(src->tag, "the server ignored $orderby; paging with $skip and moving the cursor "
+                               "once the whole window was read");
+    } while (mds_keyset_advance(&g->keyset, &g->page));
+    if (g->keyset.unsorted_max > cursor) {
         size_t none;
-        cursor = unsorted_max;
-        mds_err rc = mds_source_commit(src, NULL, 0, &cursor, &none);
-        if (rc)
+        cursor = g->keyset.unsorted_max;
+        if ((rc = mds_source_commit(src, NULL, 0, &cursor, &none)))
             return rc;
     }
     mds_db_prune_seen(src->db, src->name, cursor - 2 * overlap);

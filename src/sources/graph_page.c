@@ -85,3 +85,35 @@ mds_err mds_graph_parse_page(struct mds_json *j, const char *body, size_t len, c
     }
     return MDS_OK;
 }
+
+void mds_keyset_start(struct mds_keyset *k, mds_ticks cursor, mds_ticks overlap, int page_size)
+{
+    k->since = cursor - overlap;
+    k->skip = 0;
+    k->page_size = page_size;
+    k->unsorted_max = 0;
+}
+
+int mds_keyset_advance(struct mds_keyset *k, const struct mds_graph_page *page)
+{
+    size_t n = page->n, prev_max = k->max_page;
+    if (n > k->max_page)
+        k->max_page = n;
+    if (!page->sorted || k->unsorted_max) {
+        if (page->max_version > k->unsorted_max)
+            k->unsorted_max = page->max_version;
+        if (!k->unsorted_max)
+            k->unsorted_max = 1;
+    }
+    /* A page shorter than both $top and the longest page this server ever
+     * sent means nothing more matched; so does an empty one. */
+    if (n == 0 || (n < (size_t)k->page_size && n < prev_max))
+        return 0;
+    if (!k->unsorted_max && page->max_version > k->since) {
+        k->since = page->max_version;
+        k->skip = 0;
+    } else {
+        k->skip += n;
+    }
+    return 1;
+}
