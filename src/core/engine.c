@@ -26,7 +26,7 @@ const struct mds_conf_key mds_service_keys[] = {
 };
 
 const struct mds_conf_key mds_source_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "source type: graph"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "source type: graph or mde"},
     {"outputs", MDS_CONF_LIST, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
      "names of the [output] sections this source delivers to"},
     {"recurrence", MDS_CONF_DURATION, "5M", 1000, 7 * 86400000LL, NULL, 0,
@@ -260,12 +260,13 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
 
 static mds_err add_source(struct mds_engine *e, struct mds_conf_section *sec, char *err, size_t errlen)
 {
-    const struct mds_conf_key *tables[3] = {mds_source_common_keys, NULL, NULL};
+    const struct mds_conf_key *tables[4] = {mds_source_common_keys, NULL, NULL, NULL};
     const char *type = mds_conf_str(sec, "type");
     const struct mds_source_type *t = type ? find_source_type(type) : NULL;
     if (type && !t)
         return bad_type(e->conf, sec, 1, err, errlen);
     tables[1] = t ? t->keys : NULL;
+    tables[2] = t ? t->more_keys : NULL;
     mds_err rc = mds_conf_validate(e->conf, sec, tables, err, errlen);
     if (rc)
         return rc;

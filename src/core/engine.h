@@ -33,6 +33,7 @@ struct mds_source_type {
     const char *help;
     enum mds_input_kind kind;
     const struct mds_conf_key *keys;
+    const struct mds_conf_key *more_keys; /* optional second table, shared between types */
     /* Reads its configuration into src->ctx. Runs on the main thread. */
     mds_err (*create)(struct mds_source *src, char *err, size_t errlen);
     /* One collection cycle: fetch until caught up, committing every page

@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sources/graph.h"
+#include "sources/odata.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

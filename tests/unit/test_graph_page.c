@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sources/graph.h"
+#include "sources/odata.h"
 
 static mds_ticks ts(const char *s)
 {

@@ -101,6 +101,16 @@ static void test_clouds(void **state)
     assert_string_equal(mds_cloud_find("dod")->mde, "https://api-gov.securitycenter.microsoft.us");
     assert_string_equal(mds_cloud_find("gcc")->mde, "https://api-gcc.securitycenter.microsoft.us");
     assert_null(mds_cloud_find("china"));
+    char buf[128];
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("commercial"), "eu", buf, sizeof buf),
+                        "https://eu.api.security.microsoft.com");
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("commercial"), "global", buf, sizeof buf),
+                        "https://api.securitycenter.microsoft.com");
+    /* government clouds ignore the region, as QRadar does */
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("gcc-high"), "eu", buf, sizeof buf),
+                        "https://api-gov.securitycenter.microsoft.us");
+    assert_string_equal(mds_cloud_find("gcc")->siem, "https://wdatp-alertexporter-us.gcc.securitycenter.windows.us");
+    assert_string_equal(mds_cloud_find("dod")->siem, "https://wdatp-alertexporter-us.securitycenter.windows.us");
 }
 
 static void test_backoff(void **state)

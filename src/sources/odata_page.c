@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/mem.h"
-#include "sources/graph.h"
+#include "sources/odata.h"
 
 void mds_graph_page_finish(struct mds_graph_page *p)
 {

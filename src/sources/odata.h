@@ -1,12 +1,17 @@
 /*
- * graph.h - Microsoft Graph security alerts_v2 source: page parsing,
- * exposed for unit tests and fuzzing.
+ * odata.h - polling an OData collection of versioned items: Graph
+ * alerts_v2 and incidents, the MDE alert API. The collection differs
+ * (path, version member, $expand, limits); cursor, keyset paging,
+ * retries and commits are shared. Page parsing and the paging decisions
+ * are pure functions, exposed for unit tests and fuzzing.
  */
-#ifndef MDS_SOURCES_GRAPH_H
-#define MDS_SOURCES_GRAPH_H
+#ifndef MDS_SOURCES_ODATA_H
+#define MDS_SOURCES_ODATA_H
 
+#include "core/engine.h"
 #include "core/json.h"
 #include "core/state.h"
+#include "core/throttle.h"
 
 struct mds_graph_page {
     struct mds_item *items; /* point into the parsed body */
@@ -46,5 +51,29 @@ void mds_keyset_start(struct mds_keyset *k, mds_ticks cursor, mds_ticks overlap,
 /* Folds a fetched page in; 1 when another request is needed, 0 when the
  * cycle has everything. */
 int mds_keyset_advance(struct mds_keyset *k, const struct mds_graph_page *page);
+
+/* What differs between collections. */
+struct mds_odata_api {
+    const char *path;         /* appended to the API root, e.g. "/v1.0/security/alerts_v2" */
+    const char *version_key;  /* member that versions an item and names the cursor */
+    const char *expand;       /* "$expand=..." or NULL */
+    int orderby;              /* the service honours $orderby=<version_key> asc */
+};
+
+/* Keys shared by every source that signs in with Entra ID. */
+extern const struct mds_conf_key mds_entra_keys[];
+
+struct mds_odata_target {
+    const struct mds_odata_api *api;
+    const char *api_root;     /* e.g. https://graph.microsoft.com (api_url overrides) */
+    const char *audience;     /* token audience: scope = audience + "/.default", v1 resource = audience */
+    int page_size;
+    int per_minute, per_hour; /* client-side request limits; 0 = none */
+};
+
+/* Reads the Entra and collection keys of src into src->ctx. */
+mds_err mds_odata_create(struct mds_source *src, const struct mds_odata_target *target, char *err, size_t errlen);
+mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen);
+void mds_odata_destroy(struct mds_source *src);
 
 #endif
