@@ -67,6 +67,7 @@ struct mds_source {
     struct mds_http *http;
     struct mds_db *db;         /* the source thread's connection */
     void *ctx;                 /* type-specific */
+    const char *cursor_key;    /* where mds_source_commit stores the cursor; NULL = name */
     struct mds_source_stats stats;
     pthread_t thread;
     int failed;                /* last cycle failed (once mode exit code) */

@@ -41,8 +41,8 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
     int64_t wait = mds_throttle_take(&src->throttle, (double)n, mds_mono_ms());
     if (wait > 0 && mds_sleep_ms(wait))
         return MDS_ERR_STOPPED;
-    mds_err rc = mds_db_commit_page(src->db, src->name, src->type->kind, src->routes, src->nroutes, items, n,
-                                    cursor, accepted);
+    mds_err rc = mds_db_commit_page_keyed(src->db, src->name, src->cursor_key ? src->cursor_key : src->name,
+                                          src->type->kind, src->routes, src->nroutes, items, n, cursor, accepted);
     if (rc) {
         mds_error(src->tag, "cannot store a page of %zu records: %s", n, mds_db_errmsg(src->db));
         return rc;

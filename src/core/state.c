@@ -258,6 +258,13 @@ mds_err mds_db_commit_page(struct mds_db *db, const char *source, int kind, cons
                            size_t nroutes, const struct mds_item *items, size_t n, const mds_ticks *cursor,
                            size_t *accepted)
 {
+    return mds_db_commit_page_keyed(db, source, source, kind, routes, nroutes, items, n, cursor, accepted);
+}
+
+mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const char *cursor_key, int kind,
+                                 const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
+                                 const mds_ticks *cursor, size_t *accepted)
+{
     mds_ticks now = mds_time_now();
     *accepted = 0;
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
@@ -267,7 +274,7 @@ mds_err mds_db_commit_page(struct mds_db *db, const char *source, int kind, cons
             goto fail;
     if (cursor) {
         sqlite3_stmt *st = db->st[ST_CURSOR_SET];
-        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, cursor_key, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, *cursor);
         sqlite3_bind_int64(st, 3, now);
         if (step_reset(st) != SQLITE_DONE)

@@ -52,7 +52,13 @@ mds_err mds_db_commit_page(struct mds_db *db, const char *source, int kind, cons
                            size_t nroutes, const struct mds_item *items, size_t n, const mds_ticks *cursor,
                            size_t *accepted);
 
-/* Cursor of a source; MDS_ERR_NOTFOUND when it has none yet. */
+/* The same, with the cursor stored under `cursor_key` (a source that
+ * reads several streams, e.g. one per region, keeps one cursor each). */
+mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const char *cursor_key, int kind,
+                                 const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
+                                 const mds_ticks *cursor, size_t *accepted);
+
+/* Cursor of a source (or of a cursor key); MDS_ERR_NOTFOUND when it has none yet. */
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor);
 
 /* Forgets dedupe entries of `source` older than `before`. */

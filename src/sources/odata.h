@@ -31,6 +31,12 @@ void mds_graph_page_finish(struct mds_graph_page *p);
 mds_err mds_graph_parse_page(struct mds_json *j, const char *body, size_t len, const char *version_key,
                              struct mds_graph_page *page, char *err, size_t errlen);
 
+/* Parses a legacy SIEM API answer: a bare JSON array of detections. Each
+ * is keyed by FullId (else AlertId) and versioned by LastProcessedTimeUtc,
+ * member names matched case-insensitively. */
+mds_err mds_siem_parse_array(struct mds_json *j, const char *body, size_t len, struct mds_graph_page *page, char *err,
+                             size_t errlen);
+
 /*
  * Keyset paging state of one collection cycle (see graph.c): the filter's
  * lower bound moves to the newest version seen; $skip only steps over a
