@@ -68,8 +68,10 @@ static void source_cycle(struct mds_source *s)
     s->failed = rc != MDS_OK;
     if (rc)
         mds_error(s->tag, "collection failed: %s", *err ? err : mds_strerror(rc));
-    else
+    else if (accepted)
         mds_info(s->tag, "cycle done: %lld fetched, %lld new", fetched, accepted);
+    else
+        mds_debug(s->tag, "cycle done: %lld fetched, nothing new", fetched);
     mds_db_source_result(s->db, s->name, !rc, rc ? (*err ? err : mds_strerror(rc)) : NULL, fetched, accepted);
 }
 
