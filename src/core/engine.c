@@ -22,6 +22,8 @@ const struct mds_conf_key mds_service_keys[] = {
     {"retry_limit", MDS_CONF_INT, "10", 1, 1000000, NULL, 0,
      "attempts per request before a cycle (or `once`) reports failure; `run` tries again next cycle"},
     {"batch_size", MDS_CONF_INT, "500", 1, 100000, NULL, 0, "records an output takes from the outbox at a time"},
+    {"metrics_listen", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "HOST:PORT serving /metrics (Prometheus text) and /healthz during `run`, e.g. 127.0.0.1:9464"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 

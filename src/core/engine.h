@@ -50,6 +50,7 @@ struct mds_source_stats {
     atomic_llong retries;
     atomic_llong throttled; /* 429 answers */
     atomic_llong pages;
+    atomic_llong last_success_ms; /* wall clock of the last successful cycle, 0 = none yet */
 };
 
 struct mds_source {
@@ -71,6 +72,7 @@ struct mds_source {
     struct mds_source_stats stats;
     pthread_t thread;
     int failed;                /* last cycle failed (once mode exit code) */
+    char last_error[256];      /* guarded by the engine's mutex; "" after a success */
     char *proxy_password;
     char *routes_storage;
 };

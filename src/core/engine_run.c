@@ -66,6 +66,11 @@ static void source_cycle(struct mds_source *s)
     if (rc == MDS_ERR_STOPPED)
         return;
     s->failed = rc != MDS_OK;
+    pthread_mutex_lock(&s->engine->mu);
+    snprintf(s->last_error, sizeof s->last_error, "%s", rc ? (*err ? err : mds_strerror(rc)) : "");
+    pthread_mutex_unlock(&s->engine->mu);
+    if (!rc)
+        atomic_store(&s->stats.last_success_ms, mds_time_now() / MDS_TICKS_PER_MS);
     if (rc)
         mds_error(s->tag, "collection failed: %s", *err ? err : mds_strerror(rc));
     else if (accepted)
@@ -254,7 +259,11 @@ fail:
 mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
 {
     size_t nsrc = 0, nout = 0;
+    const char *listen = mds_conf_str(e->service, "metrics_listen");
+    e->started_ms = mds_time_now() / MDS_TICKS_PER_MS;
     mds_err rc = open_connections(e, err, errlen);
+    if (!rc && listen && !e->opts.once)
+        rc = mds_metrics_start(e, listen, err, errlen);
     if (!rc)
         rc = start_threads(e, &nsrc, &nout, err, errlen);
     if (rc)
@@ -264,6 +273,7 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
     wake_outputs(e);
     for (size_t i = 0; i < nout; i++)
         pthread_join(e->outputs[i]->thread, NULL);
+    mds_metrics_stop(e);
     close_connections(e);
     if (rc)
         return rc;
