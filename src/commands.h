@@ -37,4 +37,6 @@ int mds_cmd_help_topic(const char *topic);
 /* The value of -c/--config, or NULL. */
 const char *mds_cmd_config_arg(int argc, char **argv);
 
+int mds_cmd_emulate(int argc, char **argv);
+
 #endif

@@ -19,6 +19,7 @@ static const struct mds_command commands[] = {
     {"status", "cursors, outbox depth and last errors per source and output", mds_cmd_status},
     {"version", "print the version", cmd_version},
     {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
+    {"emulate", "run the local Defender cloud (token service, Graph, MDE, SIEM APIs)", mds_cmd_emulate},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
