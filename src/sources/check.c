@@ -25,8 +25,9 @@ int mds_check_reach(struct mds_check *c, struct mds_source *src, const char *url
     char where[256], err[256];
     mds_url_for_log(url, where, sizeof where);
     mds_err rc = mds_http_connect(src->http, url, err, sizeof err);
+    int tls = strncmp(url, "https:", 6) == 0;
     mds_check_report(c, rc == MDS_OK, "reach %s%s%s%s", where, src->http_conf.proxy ? " through the proxy" : "",
-                     rc ? ": " : " (DNS, TCP, TLS)", rc ? err : "");
+                     rc ? ": " : tls ? " (DNS, TCP, TLS)" : " (DNS, TCP)", rc ? err : "");
     return rc == MDS_OK;
 }
 
