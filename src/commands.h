@@ -27,4 +27,7 @@ struct mds_command {
  * returns 1; the caller then exits 0. */
 int mds_cmd_wants_help(int argc, char **argv, const char *usage);
 
+/* cmd_convert.c: Defender JSON (page, stream body, array, JSON lines) to SIEM events. */
+int mds_cmd_convert(int argc, char **argv);
+
 #endif

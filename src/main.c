@@ -16,6 +16,7 @@ static int cmd_help(int argc, char **argv);
 static const struct mds_command commands[] = {
     {"version", "print the version", cmd_version},
     {"help", "list commands, or `help config` for every configuration key", cmd_help},
+    {"convert", "transform Defender JSON into json, legacy, cef, leef or ecs events", mds_cmd_convert},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
