@@ -27,6 +27,18 @@ struct mds_command {
  * returns 1; the caller then exits 0. */
 int mds_cmd_wants_help(int argc, char **argv, const char *usage);
 
+int mds_cmd_run(int argc, char **argv);
+int mds_cmd_once(int argc, char **argv);
+int mds_cmd_status(int argc, char **argv);
+
+/* `mdesiem help TOPIC` (config, formats). */
+int mds_cmd_help_topic(const char *topic);
+
+/* The value of -c/--config, or NULL. */
+const char *mds_cmd_config_arg(int argc, char **argv);
+
+int mds_cmd_emulate(int argc, char **argv);
+
 /* cmd_convert.c: Defender JSON (page, stream body, array, JSON lines) to SIEM events. */
 int mds_cmd_convert(int argc, char **argv);
 

@@ -14,8 +14,12 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct mds_command commands[] = {
+    {"run", "collect and deliver until stopped (SIGTERM/SIGINT; SIGHUP reloads)", mds_cmd_run},
+    {"once", "one collection cycle of every source, deliver everything, exit", mds_cmd_once},
+    {"status", "cursors, outbox depth and last errors per source and output", mds_cmd_status},
     {"version", "print the version", cmd_version},
-    {"help", "list commands, or `help config` for every configuration key", cmd_help},
+    {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
+    {"emulate", "run the local Defender cloud (token service, Graph, MDE, SIEM APIs)", mds_cmd_emulate},
     {"convert", "transform Defender JSON into json, legacy, cef, leef or ecs events", mds_cmd_convert},
 };
 
@@ -54,8 +58,8 @@ static void usage(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    if (argc > 1 && argv[1][0] != '-')
+        return mds_cmd_help_topic(argv[1]);
     usage(stdout);
     return MDS_EXIT_OK;
 }

@@ -1,0 +1,201 @@
+/*
+ * cmd_run.c - `mdesiem run` and `mdesiem once`.
+ *
+ * run: collect and deliver until SIGTERM/SIGINT (graceful: in-flight
+ * deliveries finish and are acknowledged, then exit 0). SIGHUP re-reads
+ * the configuration; an invalid new one is reported and the old one keeps
+ * running.
+ * once: one collection cycle of every source, deliver everything, exit 0;
+ * 1 if anything could not be collected or delivered.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "core/engine.h"
+#include "core/lifecycle.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/state.h"
+
+static volatile sig_atomic_t reload_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    mds_shutdown_request();
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+    mds_shutdown_request();
+}
+
+static void install_signals(int allow_reload)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = allow_reload ? on_hup : SIG_IGN;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static const char *parse_config_arg(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+            return argv[i + 1];
+        if (strncmp(argv[i], "--config=", 9) == 0)
+            return argv[i] + 9;
+    }
+    return NULL;
+}
+
+/* Loads and validates a configuration into a ready engine. */
+static int load(const char *path, int once, struct mds_conf **conf, struct mds_engine **engine)
+{
+    char err[1024];
+    struct mds_engine_opts opts = {.once = once};
+    if (mds_conf_load(path, conf, err, sizeof err)) {
+        fprintf(stderr, "mdesiem: %s\n", err);
+        return MDS_EXIT_CONFIG;
+    }
+    if (mds_engine_create(*conf, &opts, engine, err, sizeof err)) {
+        fprintf(stderr, "mdesiem: %s\n", err);
+        mds_conf_destroy(*conf);
+        *conf = NULL;
+        return MDS_EXIT_CONFIG;
+    }
+    return MDS_EXIT_OK;
+}
+
+static int make_parent_dir(const char *path)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    char *dir = dirname(copy);
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        fprintf(stderr, "mdesiem: cannot create directory %s for the state file: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes the single-instance lock and checks the state file. */
+static int prepare_state(const char *path, struct mds_state_lock **lock)
+{
+    char err[1024];
+    struct mds_db *db = NULL;
+    if (make_parent_dir(path))
+        return MDS_EXIT_STATE;
+    if (mds_state_lock(path, lock, err, sizeof err) || mds_db_open(path, 1, &db, err, sizeof err)) {
+        fprintf(stderr, "mdesiem: %s\n", err);
+        mds_state_unlock(*lock);
+        *lock = NULL;
+        return MDS_EXIT_STATE;
+    }
+    mds_db_close(db);
+    return MDS_EXIT_OK;
+}
+
+/* SIGHUP: swap in the new configuration if it is valid. */
+static void reload(const char *path, struct mds_conf **conf, struct mds_engine **engine)
+{
+    struct mds_conf *nconf = NULL;
+    struct mds_engine *neng = NULL;
+    mds_info("main", "reloading %s", path);
+    if (load(path, 0, &nconf, &neng) != MDS_EXIT_OK) {
+        mds_error("main", "the new configuration is invalid (see above); keeping the running one");
+        return;
+    }
+    if (strcmp(mds_engine_state_path(neng), mds_engine_state_path(*engine)) != 0) {
+        mds_error("main", "the state file cannot change on reload; restart mdesiem to use %s",
+                  mds_engine_state_path(neng));
+        mds_engine_destroy(neng);
+        mds_conf_destroy(nconf);
+        return;
+    }
+    mds_engine_destroy(*engine);
+    mds_conf_destroy(*conf);
+    *engine = neng;
+    *conf = nconf;
+}
+
+static int run_engine(const char *path, int once)
+{
+    struct mds_conf *conf = NULL;
+    struct mds_engine *engine = NULL;
+    struct mds_state_lock *lock = NULL;
+    char err[1024];
+    int code = load(path, once, &conf, &engine);
+    if (code)
+        return code;
+    if ((code = prepare_state(mds_engine_state_path(engine), &lock)))
+        goto out;
+    install_signals(!once);
+    mds_info("main", "mdesiem %s %s with %s, state %s", MDS_VERSION, once ? "collecting once" : "running", path,
+             mds_engine_state_path(engine));
+    for (;;) {
+        mds_err rc = mds_engine_run(engine, err, sizeof err);
+        if (rc == MDS_ERR_STATE) {
+            mds_error("main", "%s", err);
+            code = MDS_EXIT_STATE;
+            break;
+        }
+        if (!reload_requested) {
+            code = rc ? MDS_EXIT_FAILURE : MDS_EXIT_OK;
+            if (rc && once)
+                mds_error("main", "%s", err);
+            break;
+        }
+        reload_requested = 0;
+        mds_shutdown_reset();
+        reload(path, &conf, &engine);
+    }
+    mds_info("main", "stopped");
+out:
+    mds_state_unlock(lock);
+    mds_engine_destroy(engine);
+    mds_conf_destroy(conf);
+    return code;
+}
+
+static const char run_usage[] =
+    "usage: mdesiem run -c FILE\n\n"
+    "Collects from every source and delivers to every output until SIGTERM or\n"
+    "SIGINT (graceful: in-flight deliveries finish, then exit 0). SIGHUP reloads\n"
+    "FILE; an invalid new configuration is reported and the old one keeps running.\n";
+
+static const char once_usage[] =
+    "usage: mdesiem once -c FILE\n\n"
+    "Runs one collection cycle of every source, delivers everything, and exits:\n"
+    "0 when everything was collected and delivered, 1 otherwise.\n";
+
+static int run_or_once(int argc, char **argv, int once)
+{
+    const char *usage = once ? once_usage : run_usage;
+    if (mds_cmd_wants_help(argc, argv, usage))
+        return MDS_EXIT_OK;
+    const char *path = parse_config_arg(argc, argv);
+    if (!path) {
+        fputs(usage, stderr);
+        return MDS_EXIT_USAGE;
+    }
+    return run_engine(path, once);
+}
+
+int mds_cmd_run(int argc, char **argv) { return run_or_once(argc, argv, 0); }
+
+int mds_cmd_once(int argc, char **argv) { return run_or_once(argc, argv, 1); }
+
+const char *mds_cmd_config_arg(int argc, char **argv) { return parse_config_arg(argc, argv); }

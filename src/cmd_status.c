@@ -1,0 +1,169 @@
+/*
+ * cmd_status.c - `mdesiem status`: cursors, outbox depth and last errors,
+ * read from the state file (safe while `run` is using it). Never prints a
+ * secret: the state holds none.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/json.h"
+#include "core/state.h"
+
+struct status_out {
+    int json;
+    int first;
+    struct mds_buf buf;
+};
+
+static void fmt_time(mds_ticks t, char *buf, size_t size)
+{
+    if (t <= 0)
+        snprintf(buf, size, "-");
+    else
+        mds_time_format(t, 0, buf, size);
+}
+
+static void lag(mds_ticks cursor, char *buf, size_t size)
+{
+    int64_t s = (mds_time_now() - cursor) / MDS_TICKS_PER_SEC;
+    if (s < 0)
+        s = 0;
+    snprintf(buf, size, "%lldh%02lldm%02llds", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+static void json_str_field(struct mds_buf *b, const char *key, const char *v, int comma)
+{
+    mds_buf_printf(b, "%s\"%s\":", comma ? "," : "", key);
+    if (v)
+        mds_json_quote(b, v, strlen(v));
+    else
+        mds_buf_puts(b, "null");
+}
+
+static void print_source(const struct mds_source_status *s, void *arg)
+{
+    struct status_out *o = arg;
+    char cur[40], att[40], ok[40], lg[40];
+    fmt_time(s->has_cursor ? s->cursor : 0, cur, sizeof cur);
+    fmt_time(s->last_attempt, att, sizeof att);
+    fmt_time(s->last_success, ok, sizeof ok);
+    if (s->has_cursor)
+        lag(s->cursor, lg, sizeof lg);
+    else
+        snprintf(lg, sizeof lg, "-");
+    if (!o->json) {
+        printf("%-20s %-21s %-11s %-21s %10lld %10lld  %s\n", s->name, cur, lg, ok, (long long)s->fetched,
+               (long long)s->accepted, s->last_error ? s->last_error : "-");
+        return;
+    }
+    mds_buf_puts(&o->buf, o->first ? "{" : ",{");
+    o->first = 0;
+    json_str_field(&o->buf, "name", s->name, 0);
+    json_str_field(&o->buf, "cursor", s->has_cursor ? cur : NULL, 1);
+    json_str_field(&o->buf, "last_attempt", s->last_attempt ? att : NULL, 1);
+    json_str_field(&o->buf, "last_success", s->last_success ? ok : NULL, 1);
+    json_str_field(&o->buf, "last_error", s->last_error, 1);
+    mds_buf_printf(&o->buf, ",\"fetched\":%lld,\"accepted\":%lld}", (long long)s->fetched, (long long)s->accepted);
+}
+
+static void print_output(const struct mds_output_status *s, void *arg)
+{
+    struct status_out *o = arg;
+    char ok[40];
+    fmt_time(s->last_success, ok, sizeof ok);
+    if (!o->json) {
+        printf("%-20s %10lld %12lld %-21s %10lld  %s\n", s->name, (long long)s->pending_rows,
+               (long long)s->pending_bytes, ok, (long long)s->delivered, s->last_error ? s->last_error : "-");
+        return;
+    }
+    mds_buf_puts(&o->buf, o->first ? "{" : ",{");
+    o->first = 0;
+    json_str_field(&o->buf, "name", s->name, 0);
+    mds_buf_printf(&o->buf, ",\"outbox_records\":%lld,\"outbox_bytes\":%lld", (long long)s->pending_rows,
+                   (long long)s->pending_bytes);
+    json_str_field(&o->buf, "last_success", s->last_success ? ok : NULL, 1);
+    json_str_field(&o->buf, "last_error", s->last_error, 1);
+    mds_buf_printf(&o->buf, ",\"delivered\":%lld}", (long long)s->delivered);
+}
+
+static const char usage[] = "usage: mdesiem status -c FILE [--json]\n\n"
+                            "Shows each source's cursor, lag, last success and last error, and each\n"
+                            "output's outbox depth, from the state file named in FILE.\n";
+
+static const char *state_path(struct mds_conf *conf)
+{
+    for (size_t i = 0; i < conf->nsections; i++) {
+        struct mds_conf_section *s = &conf->sections[i];
+        if (strcmp(s->kind, "service") == 0) {
+            static const struct mds_conf_key *const tables[] = {mds_service_keys, NULL};
+            char err[512];
+            if (mds_conf_validate(conf, s, tables, err, sizeof err) == MDS_OK)
+                return mds_conf_str(s, "state");
+            fprintf(stderr, "mdesiem: %s\n", err);
+            return NULL;
+        }
+    }
+    return mds_service_keys[0].dflt;
+}
+
+static int show(struct mds_db *db, int json)
+{
+    struct status_out o = {.json = json, .first = 1};
+    mds_buf_init(&o.buf, 0);
+    if (json)
+        mds_buf_puts(&o.buf, "{\"sources\":[");
+    else
+        printf("%-20s %-21s %-11s %-21s %10s %10s  %s\n", "SOURCE", "CURSOR", "LAG", "LAST SUCCESS", "FETCHED",
+               "NEW", "LAST ERROR");
+    mds_err rc = mds_db_each_source(db, print_source, &o);
+    o.first = 1;
+    if (json)
+        mds_buf_puts(&o.buf, "],\"outputs\":[");
+    else
+        printf("\n%-20s %10s %12s %-21s %10s  %s\n", "OUTPUT", "OUTBOX", "BYTES", "LAST SUCCESS", "DELIVERED",
+               "LAST ERROR");
+    if (!rc)
+        rc = mds_db_each_output(db, print_output, &o);
+    if (json) {
+        mds_buf_puts(&o.buf, "]}\n");
+        fputs(o.buf.data, stdout);
+    }
+    mds_buf_finish(&o.buf);
+    return rc ? MDS_EXIT_STATE : MDS_EXIT_OK;
+}
+
+int mds_cmd_status(int argc, char **argv)
+{
+    char err[1024];
+    struct mds_conf *conf = NULL;
+    struct mds_db *db = NULL;
+    int json = 0, code;
+    if (mds_cmd_wants_help(argc, argv, usage))
+        return MDS_EXIT_OK;
+    for (int i = 1; i < argc; i++)
+        json |= strcmp(argv[i], "--json") == 0;
+    const char *path = mds_cmd_config_arg(argc, argv);
+    if (!path) {
+        fputs(usage, stderr);
+        return MDS_EXIT_USAGE;
+    }
+    if (mds_conf_load(path, &conf, err, sizeof err)) {
+        fprintf(stderr, "mdesiem: %s\n", err);
+        return MDS_EXIT_CONFIG;
+    }
+    const char *state = state_path(conf);
+    if (!state) {
+        code = MDS_EXIT_CONFIG;
+    } else if (mds_db_open(state, 0, &db, err, sizeof err)) {
+        fprintf(stderr, "mdesiem: %s (has `mdesiem run` or `once` been started with this configuration?)\n", err);
+        code = MDS_EXIT_STATE;
+    } else {
+        code = show(db, json);
+    }
+    mds_db_close(db);
+    mds_conf_destroy(conf);
+    return code;
+}

@@ -1,0 +1,501 @@
+/* state.c - SQLite state: schema, page commits, outbox, status. */
+#include "core/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+
+struct mds_state_lock {
+    int fd;
+};
+
+enum {
+    ST_SEEN_INSERT,
+    ST_RECORD_INSERT,
+    ST_ROUTE_INSERT,
+    ST_CURSOR_SET,
+    ST_PENDING,
+    ST_ROUTE_DELETE,
+    ST_RECORD_DELETE,
+    ST_COUNT
+};
+
+static const char *const statements[ST_COUNT] = {
+    "INSERT OR IGNORE INTO seen(source, id, version) VALUES (?1, ?2, ?3)",
+    "INSERT INTO records(source, kind, id, version, stored, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    "INSERT INTO routes(output, seq) VALUES (?1, ?2)",
+    "INSERT INTO cursors(source, cursor, updated) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, updated = excluded.updated",
+    "SELECT r.seq, r.kind, r.version, r.stored, r.source, r.id, r.body FROM routes x "
+    "JOIN records r ON r.seq = x.seq WHERE x.output = ?1 ORDER BY x.seq LIMIT ?2",
+    "DELETE FROM routes WHERE output = ?1 AND seq = ?2",
+    "DELETE FROM records WHERE seq = ?1 AND NOT EXISTS (SELECT 1 FROM routes WHERE seq = ?1)",
+};
+
+struct mds_db {
+    sqlite3 *sql;
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS cursors(source TEXT PRIMARY KEY, cursor INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS seen(source TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " PRIMARY KEY(source, id, version)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS seen_by_version ON seen(source, version);"
+    "CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, stored INTEGER NOT NULL,"
+    " body BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS routes(output TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " PRIMARY KEY(output, seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS routes_by_seq ON routes(seq);"
+    "CREATE TABLE IF NOT EXISTS source_status(source TEXT PRIMARY KEY, last_attempt INTEGER,"
+    " last_success INTEGER, last_error TEXT, fetched INTEGER NOT NULL DEFAULT 0,"
+    " accepted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS output_status(output TEXT PRIMARY KEY, last_success INTEGER,"
+    " last_error TEXT, delivered INTEGER NOT NULL DEFAULT 0);";
+
+mds_err mds_state_lock(const char *path, struct mds_state_lock **out, char *err, size_t errlen)
+{
+    char lpath[4096], pid[32];
+    if ((size_t)snprintf(lpath, sizeof lpath, "%s.lock", path) >= sizeof lpath) {
+        snprintf(err, errlen, "state path too long");
+        return MDS_ERR_ARG;
+    }
+    int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open lock file %s: %s", lpath, strerror(errno));
+        return MDS_ERR_IO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ssize_t n = read(fd, pid, sizeof pid - 1);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        snprintf(err, errlen, "state file %s is in use by another mdesiem (pid %s); only one instance may use it",
+                 path, *pid ? pid : "unknown");
+        close(fd);
+        return MDS_ERR_LOCKED;
+    }
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n) {
+        /* the pid is informational only */
+    }
+    struct mds_state_lock *l = mds_malloc(sizeof *l);
+    if (!l) {
+        close(fd);
+        return MDS_ERR_NOMEM;
+    }
+    l->fd = fd;
+    *out = l;
+    return MDS_OK;
+}
+
+void mds_state_unlock(struct mds_state_lock *l)
+{
+    if (l) {
+        close(l->fd); /* releases the flock */
+        mds_free(l);
+    }
+}
+
+const char *mds_db_errmsg(struct mds_db *db) { return sqlite3_errmsg(db->sql); }
+
+static mds_err check_schema(struct mds_db *db, const char *path, int create, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int version = -1;
+    int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
+        snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, sqlite3_errmsg(db->sql));
+        return MDS_ERR_STATE;
+    }
+    if (version > MDS_STATE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s was written by a newer mdesiem (schema %d, this build knows %d); refusing to use it",
+                 path, version, MDS_STATE_SCHEMA_VERSION);
+        return MDS_ERR_STATE;
+    }
+    if (version < 0 && !create) {
+        snprintf(err, errlen, "%s holds no mdesiem state (no schema version)", path);
+        return MDS_ERR_STATE;
+    }
+    if (version < 0) {
+        /* New file, or a database from something else: refuse the latter. */
+        sqlite3_stmt *q = NULL;
+        int tables = 0;
+        if (sqlite3_prepare_v2(db->sql, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            tables = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        if (tables > 0) {
+            snprintf(err, errlen, "%s is an SQLite database but not mdesiem state; refusing to modify it", path);
+            return MDS_ERR_STATE;
+        }
+        char *msg = NULL;
+        char sql[4096];
+        snprintf(sql, sizeof sql, "BEGIN;%sINSERT INTO meta VALUES('schema_version','%d');COMMIT;", schema,
+                 MDS_STATE_SCHEMA_VERSION);
+        if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: cannot create schema: %s", path, msg ? msg : "?");
+            sqlite3_free(msg);
+            return MDS_ERR_STATE;
+        }
+    }
+    return MDS_OK;
+}
+
+static mds_err configure(struct mds_db *db, const char *path, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    sqlite3_busy_timeout(db->sql, 30000);
+    if (sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        return MDS_ERR_STATE;
+    }
+    return MDS_OK;
+}
+
+static mds_err prepare_all(struct mds_db *db, const char *path, char *err, size_t errlen)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (sqlite3_prepare_v3(db->sql, statements[i], -1, SQLITE_PREPARE_PERSISTENT, &db->st[i], NULL) !=
+            SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->sql));
+            return MDS_ERR_STATE;
+        }
+    }
+    return MDS_OK;
+}
+
+mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err, size_t errlen)
+{
+    struct mds_db *db = mds_calloc(1, sizeof *db);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    mds_err rc = MDS_ERR_NOMEM;
+    *out = NULL;
+    if (!db)
+        return rc;
+    if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open state file %s: %s", path,
+                 db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+        rc = MDS_ERR_STATE;
+        goto fail;
+    }
+    if ((rc = configure(db, path, err, errlen)) || (rc = check_schema(db, path, create, err, errlen)) ||
+        (rc = prepare_all(db, path, err, errlen)))
+        goto fail;
+    *out = db;
+    return MDS_OK;
+fail:
+    mds_db_close(db);
+    return rc;
+}
+
+void mds_db_close(struct mds_db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    sqlite3_close(db->sql);
+    mds_free(db);
+}
+
+static int exec(struct mds_db *db, const char *sql) { return sqlite3_exec(db->sql, sql, NULL, NULL, NULL); }
+
+static int step_reset(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static int store_item(struct mds_db *db, const char *source, int kind, const char *const *routes, size_t nroutes,
+                      const struct mds_item *it, mds_ticks now, size_t *accepted)
+{
+    sqlite3_stmt *seen = db->st[ST_SEEN_INSERT];
+    sqlite3_bind_text(seen, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(seen, 2, it->id, (int)it->id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(seen, 3, it->version);
+    if (step_reset(seen) != SQLITE_DONE)
+        return -1;
+    if (sqlite3_changes(db->sql) == 0)
+        return 0; /* duplicate version */
+    sqlite3_stmt *rec = db->st[ST_RECORD_INSERT];
+    sqlite3_bind_text(rec, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int(rec, 2, kind);
+    sqlite3_bind_text(rec, 3, it->id, (int)it->id_len, SQLITE_STATIC);
+    sqlite3_bind_int64(rec, 4, it->version);
+    sqlite3_bind_int64(rec, 5, now);
+    sqlite3_bind_blob(rec, 6, it->body, (int)it->body_len, SQLITE_STATIC);
+    if (step_reset(rec) != SQLITE_DONE)
+        return -1;
+    int64_t seq = sqlite3_last_insert_rowid(db->sql);
+    for (size_t r = 0; r < nroutes; r++) {
+        sqlite3_stmt *route = db->st[ST_ROUTE_INSERT];
+        sqlite3_bind_text(route, 1, routes[r], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(route, 2, seq);
+        if (step_reset(route) != SQLITE_DONE)
+            return -1;
+    }
+    (*accepted)++;
+    return 0;
+}
+
+mds_err mds_db_commit_page(struct mds_db *db, const char *source, int kind, const char *const *routes,
+                           size_t nroutes, const struct mds_item *items, size_t n, const mds_ticks *cursor,
+                           size_t *accepted)
+{
+    return mds_db_commit_page_keyed(db, source, source, kind, routes, nroutes, items, n, cursor, accepted);
+}
+
+mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const char *cursor_key, int kind,
+                                 const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
+                                 const mds_ticks *cursor, size_t *accepted)
+{
+    mds_ticks now = mds_time_now();
+    *accepted = 0;
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return MDS_ERR_STATE;
+    for (size_t i = 0; i < n; i++)
+        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted))
+            goto fail;
+    if (cursor) {
+        sqlite3_stmt *st = db->st[ST_CURSOR_SET];
+        sqlite3_bind_text(st, 1, cursor_key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, *cursor);
+        sqlite3_bind_int64(st, 3, now);
+        if (step_reset(st) != SQLITE_DONE)
+            goto fail;
+    }
+    if (exec(db, "COMMIT") == SQLITE_OK)
+        return MDS_OK;
+fail:
+    exec(db, "ROLLBACK");
+    *accepted = 0;
+    return MDS_ERR_STATE;
+}
+
+mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor)
+{
+    sqlite3_stmt *st = NULL;
+    mds_err rc = MDS_ERR_NOTFOUND;
+    if (sqlite3_prepare_v2(db->sql, "SELECT cursor FROM cursors WHERE source = ?1", -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *cursor = sqlite3_column_int64(st, 0);
+        rc = MDS_OK;
+    } else if (r != SQLITE_DONE) {
+        rc = MDS_ERR_STATE;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static mds_err run_bound(struct mds_db *db, const char *sql, const char *text, int64_t num, int64_t num2)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, num);
+    sqlite3_bind_int64(st, 3, num2);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_prune_seen(struct mds_db *db, const char *source, mds_ticks before)
+{
+    return run_bound(db, "DELETE FROM seen WHERE source = ?1 AND version < ?2", source, before, 0);
+}
+
+static mds_err pending_row(sqlite3_stmt *st, struct mds_pending *row, struct mds_buf *store)
+{
+    mds_err rc;
+    row->seq = sqlite3_column_int64(st, 0);
+    row->kind = sqlite3_column_int(st, 1);
+    row->version = sqlite3_column_int64(st, 2);
+    row->stored = sqlite3_column_int64(st, 3);
+    row->source_off = store->len;
+    if ((rc = mds_buf_append(store, sqlite3_column_text(st, 4), (size_t)sqlite3_column_bytes(st, 4) + 1)))
+        return rc;
+    row->id_off = store->len;
+    row->id_len = (size_t)sqlite3_column_bytes(st, 5);
+    if ((rc = mds_buf_append(store, sqlite3_column_text(st, 5), row->id_len + 1)))
+        return rc;
+    row->body_off = store->len;
+    row->body_len = (size_t)sqlite3_column_bytes(st, 6);
+    return mds_buf_append(store, sqlite3_column_blob(st, 6), row->body_len);
+}
+
+mds_err mds_db_pending(struct mds_db *db, const char *output, struct mds_pending *rows, size_t max, size_t *n,
+                       struct mds_buf *store)
+{
+    sqlite3_stmt *st = db->st[ST_PENDING];
+    mds_err rc = MDS_OK;
+    int r;
+    *n = 0;
+    mds_buf_reset(store);
+    sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (int64_t)max);
+    while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+        rc = pending_row(st, &rows[(*n)++], store);
+    if (!rc && r != SQLITE_DONE)
+        rc = MDS_ERR_STATE;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n)
+{
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return MDS_ERR_STATE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *del = db->st[ST_ROUTE_DELETE];
+        sqlite3_bind_text(del, 1, output, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(del, 2, rows[i].seq);
+        if (step_reset(del) != SQLITE_DONE)
+            goto fail;
+        sqlite3_stmt *rec = db->st[ST_RECORD_DELETE];
+        sqlite3_bind_int64(rec, 1, rows[i].seq);
+        if (step_reset(rec) != SQLITE_DONE)
+            goto fail;
+    }
+    if (exec(db, "COMMIT") == SQLITE_OK)
+        return MDS_OK;
+fail:
+    exec(db, "ROLLBACK");
+    return MDS_ERR_STATE;
+}
+
+mds_err mds_db_outbox_depth(struct mds_db *db, const char *output, int64_t *rows, int64_t *bytes)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT count(*), coalesce(sum(length(r.body)), 0) FROM routes x "
+                           "JOIN records r ON r.seq = x.seq WHERE x.output = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+    mds_err rc = MDS_ERR_STATE;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *rows = sqlite3_column_int64(st, 0);
+        *bytes = sqlite3_column_int64(st, 1);
+        rc = MDS_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+mds_err mds_db_source_result(struct mds_db *db, const char *source, int ok, const char *error, int64_t fetched,
+                             int64_t accepted)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql =
+        "INSERT INTO source_status(source, last_attempt, last_success, last_error, fetched, accepted) "
+        "VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, ?5, ?6) ON CONFLICT(source) DO UPDATE SET "
+        "last_attempt = ?2, last_success = CASE WHEN ?3 THEN ?2 ELSE last_success END, "
+        "last_error = CASE WHEN ?3 THEN NULL ELSE ?4 END, fetched = fetched + ?5, accepted = accepted + ?6";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, mds_time_now());
+    sqlite3_bind_int(st, 3, ok);
+    if (error)
+        sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, fetched);
+    sqlite3_bind_int64(st, 6, accepted);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_output_result(struct mds_db *db, const char *output, int ok, const char *error, int64_t delivered)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = "INSERT INTO output_status(output, last_success, last_error, delivered) "
+                      "VALUES (?1, CASE WHEN ?3 THEN ?2 END, ?4, ?5) ON CONFLICT(output) DO UPDATE SET "
+                      "last_success = CASE WHEN ?3 THEN ?2 ELSE last_success END, "
+                      "last_error = CASE WHEN ?3 THEN NULL ELSE ?4 END, delivered = delivered + ?5";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, mds_time_now());
+    sqlite3_bind_int(st, 3, ok);
+    if (error)
+        sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, delivered);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = "SELECT s.source, c.cursor, s.last_attempt, s.last_success, s.last_error, s.fetched, "
+                      "s.accepted FROM source_status s LEFT JOIN cursors c ON c.source = s.source "
+                      "UNION SELECT c.source, c.cursor, NULL, NULL, NULL, 0, 0 FROM cursors c "
+                      "WHERE c.source NOT IN (SELECT source FROM source_status) ORDER BY 1";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mds_source_status s = {
+            .name = (const char *)sqlite3_column_text(st, 0),
+            .has_cursor = sqlite3_column_type(st, 1) != SQLITE_NULL,
+            .cursor = sqlite3_column_int64(st, 1),
+            .last_attempt = sqlite3_column_int64(st, 2),
+            .last_success = sqlite3_column_int64(st, 3),
+            .last_error = (const char *)sqlite3_column_text(st, 4),
+            .fetched = sqlite3_column_int64(st, 5),
+            .accepted = sqlite3_column_int64(st, 6),
+        };
+        fn(&s, arg);
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql =
+        "WITH names AS (SELECT output FROM output_status UNION SELECT DISTINCT output FROM routes) "
+        "SELECT n.output, o.last_success, o.last_error, coalesce(o.delivered, 0), "
+        "(SELECT count(*) FROM routes x WHERE x.output = n.output), "
+        "(SELECT coalesce(sum(length(r.body)), 0) FROM routes x JOIN records r ON r.seq = x.seq "
+        " WHERE x.output = n.output) FROM names n LEFT JOIN output_status o ON o.output = n.output ORDER BY 1";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        struct mds_output_status o = {
+            .name = (const char *)sqlite3_column_text(st, 0),
+            .last_success = sqlite3_column_int64(st, 1),
+            .last_error = (const char *)sqlite3_column_text(st, 2),
+            .delivered = sqlite3_column_int64(st, 3),
+            .pending_rows = sqlite3_column_int64(st, 4),
+            .pending_bytes = sqlite3_column_int64(st, 5),
+        };
+        fn(&o, arg);
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}

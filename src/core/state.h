@@ -1,0 +1,111 @@
+/*
+ * state.h - the SQLite state file: cursors, outbox, dedupe index, status.
+ *
+ * One file in WAL mode. The process that collects holds an exclusive lock
+ * on "<state>.lock" (mds_state_lock) so a second instance refuses to start.
+ * Each thread opens its own connection (struct mds_db).
+ *
+ * Durability rules (DESIGN.md): a fetched page and its cursor advance are
+ * one transaction (mds_db_commit_page); a record leaves the outbox only
+ * when every route acknowledged it (mds_db_ack).
+ */
+#ifndef MDS_STATE_H
+#define MDS_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/timeutil.h"
+
+#define MDS_STATE_SCHEMA_VERSION 1
+
+struct mds_db;
+struct mds_state_lock;
+
+/* Takes the single-instance lock. MDS_ERR_LOCKED when another process
+ * holds it (err names its pid). */
+mds_err mds_state_lock(const char *path, struct mds_state_lock **out, char *err, size_t errlen);
+void mds_state_unlock(struct mds_state_lock *lock);
+
+/* Opens a connection; creates the schema when `create` is set and the
+ * file is new. Refuses files that are not mdesiem state, corrupted ones,
+ * and ones written by a newer schema. */
+mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err, size_t errlen);
+void mds_db_close(struct mds_db *db);
+const char *mds_db_errmsg(struct mds_db *db);
+
+/* One record to store, from a fetched page. Pointers are borrowed. */
+struct mds_item {
+    const char *id;
+    size_t id_len;
+    mds_ticks version;
+    const char *body;
+    size_t body_len;
+};
+
+/* Stores the items not seen before (by source, id, version) in the outbox
+ * with one route per output, and moves the cursor (when `cursor` is not
+ * NULL) - all in one transaction. `*accepted` counts the new items. */
+mds_err mds_db_commit_page(struct mds_db *db, const char *source, int kind, const char *const *routes,
+                           size_t nroutes, const struct mds_item *items, size_t n, const mds_ticks *cursor,
+                           size_t *accepted);
+
+/* The same, with the cursor stored under `cursor_key` (a source that
+ * reads several streams, e.g. one per region, keeps one cursor each). */
+mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const char *cursor_key, int kind,
+                                 const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
+                                 const mds_ticks *cursor, size_t *accepted);
+
+/* Cursor of a source (or of a cursor key); MDS_ERR_NOTFOUND when it has none yet. */
+mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor);
+
+/* Forgets dedupe entries of `source` older than `before`. */
+mds_err mds_db_prune_seen(struct mds_db *db, const char *source, mds_ticks before);
+
+/* A pending outbox row handed to an output. Strings point into `store`. */
+struct mds_pending {
+    int64_t seq;
+    int kind;
+    mds_ticks version;
+    mds_ticks stored;
+    size_t source_off, id_off, body_off; /* offsets into the store buffer */
+    size_t id_len, body_len;
+};
+
+/* Loads up to `max` pending rows for `output` (oldest first) into rows[]
+ * and their bytes into store (reset first). Returns the count in *n. */
+mds_err mds_db_pending(struct mds_db *db, const char *output, struct mds_pending *rows, size_t max, size_t *n,
+                       struct mds_buf *store);
+
+/* Acknowledges rows for `output`; records no route waits for are deleted. */
+mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n);
+
+/* Counts pending rows and bytes for an output. */
+mds_err mds_db_outbox_depth(struct mds_db *db, const char *output, int64_t *rows, int64_t *bytes);
+
+/* Status bookkeeping, shown by `mdesiem status`. */
+mds_err mds_db_source_result(struct mds_db *db, const char *source, int ok, const char *error, int64_t fetched,
+                             int64_t accepted);
+mds_err mds_db_output_result(struct mds_db *db, const char *output, int ok, const char *error, int64_t delivered);
+
+/* Runs `fn` for each status row; used by `status`. */
+struct mds_source_status {
+    const char *name;
+    int has_cursor;
+    mds_ticks cursor;
+    mds_ticks last_attempt, last_success;
+    const char *last_error;
+    int64_t fetched, accepted;
+};
+struct mds_output_status {
+    const char *name;
+    mds_ticks last_success;
+    const char *last_error;
+    int64_t delivered, pending_rows, pending_bytes;
+};
+mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
+mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
+
+#endif
