@@ -65,7 +65,7 @@ static const struct ecs_field ecs_fields[] = {
     {"process.parent.pid", E_INT, S_PARENT_PID, 0},
     {"process.parent.command_line", E_SLOT, S_PARENT_CMD, 0},
     {"file.name", E_SLOT, S_FILE_NAME, 0},
-    {"file.directory", E_SLOT, S_FILE_PATH, 0},
+    {"file.directory", E_SLOT, S_FILE_DIRECTORY, 0},
     {"file.path", E_SLOT, S_FILE_FULLPATH, 0},
     {"file.size", E_INT, S_FILE_SIZE, 0},
     {"file.hash.md5", E_SLOT, S_MD5, 0},
@@ -143,6 +143,7 @@ static int field_present(const struct mds_view *v, const struct ecs_field *f)
     case E_TIME: return mds_view_ticks(v, f->slot, &t) == MDS_OK;
     case E_INT: return mds_view_is_int(v, f->slot);
     case E_CATEGORY: return v->ecs_category != NULL;
+    case E_SEVERITY: return mds_view_has(v, S_SEVERITY);
     case E_FRAMEWORK: return mds_view_has(v, S_TECHNIQUES);
     case E_EV_TYPE:
     case E_EV_INDEX: return v->child >= 0;
@@ -155,7 +156,7 @@ static unsigned field_flags(const struct ecs_field *f, const struct mds_view *v)
     unsigned flags = (f->flags & EF_CORE) ? MDS_PAIR_CORE : 0;
     int str = (f->kind == E_SLOT && v->f[f->slot].type == FV_STR) || f->kind == E_TIME || f->kind == E_LOWER ||
               f->kind == E_MESSAGE || f->kind == E_EV_TYPE || f->kind == E_KIND || f->kind == E_VERSION ||
-              f->kind == E_FRAMEWORK;
+              f->kind == E_FRAMEWORK || f->kind == E_ORIGINAL; /* split documents: a string */
     return flags | (str ? MDS_PAIR_STR : 0);
 }
 

@@ -50,7 +50,7 @@ static const struct legacy_col legacy_cols[MDS_LEGACY_FIELDS] = {
     {S_SHA1, LT_STR, 0, -1},
     {S_FILE_NAME, LT_STR, 0, -1},
     {S_FILE_PATH, LT_STR, 0, -1},
-    {S_IP, LT_STR, 0, -1},
+    {S_IP, LT_STR, 0, S_REMOTE_IP},
     {S_URL, LT_STR, 0, -1},
     {S_IOA_ID, LT_STR, 0, -1},
     {S_USER_NAME, LT_STR, 0, -1},

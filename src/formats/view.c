@@ -31,7 +31,7 @@ static const char *const slot_names[S_COUNT] = {
     "Status", "Classification", "Determination", "ServiceSource", "IncidentId", "LastUpdateTime",
     "FirstActivityTime", "ResolvedTime", "TenantId", "AssignedTo", "ReceivedTime", "MitreTechniques",
     "ProcessName", "ProcessId", "ParentProcessName", "ParentProcessId", "ParentProcessCommandLine", "UserSid",
-    "UserPrincipalName", "FileSize", "FileFullPath", "LocalIp", "LocalPort", "RemoteIp", "RemotePort",
+    "UserPrincipalName", "FileSize", "FileFullPath", "FileDirectory", "LocalIp", "LocalPort", "RemoteIp", "RemotePort",
     "Protocol", "ActionType", "EvidenceType", "EvidenceIndex", "EvidenceRole", "Verdict", "DetectionStatus",
     "OsPlatform", "Table",
 };
@@ -1101,6 +1101,17 @@ static mds_err extract_techniques(struct mds_view *v)
         err = mds_buf_putc(&v->arena, ']');
     if (!err && any)
         arena_end(v, S_TECHNIQUES, start, FV_RAW);
+    /* ThreatCategory as for Graph alerts: the ids, comma-separated */
+    size_t text = arena_begin(v);
+    for (size_t i = start + 1; !err && any && i + 1 < text; i++) {
+        char c = v->arena.data[i];
+        if (c == ',')
+            err = mds_buf_puts(&v->arena, ", ");
+        else if (c != '"')
+            err = mds_buf_putc(&v->arena, c);
+    }
+    if (!err && any)
+        arena_end(v, S_THREAT_CATEGORY, text, FV_STR);
     return err;
 }
 
@@ -1113,8 +1124,15 @@ static mds_err full_path(struct mds_view *v)
         return MDS_OK;
     const char *d = fv_bytes(v, dir), *nm = fv_bytes(v, name);
     int has_name = name->type == FV_STR && name->len > 0;
-    if (!has_name || (dir->len >= name->len && memcmp(d + dir->len - name->len, nm, name->len) == 0)) {
+    v->f[S_FILE_DIRECTORY] = *dir;
+    if (!has_name)
+        return MDS_OK;
+    if (dir->len > name->len && memcmp(d + dir->len - name->len, nm, name->len) == 0 &&
+        (d[dir->len - name->len - 1] == '\\' || d[dir->len - name->len - 1] == '/')) {
+        /* Advanced Hunting's FolderPath already ends with the file name */
         v->f[S_FILE_FULLPATH] = *dir;
+        v->f[S_FILE_DIRECTORY].len = dir->len - name->len - 1;
+        v->f[S_FILE_DIRECTORY].tok = -1;
         return MDS_OK;
     }
     char sep = memchr(d, '\\', dir->len) || !memchr(d, '/', dir->len) ? '\\' : '/';
