@@ -41,4 +41,7 @@ const char *mds_cmd_config_arg(int argc, char **argv);
 
 int mds_cmd_emulate(int argc, char **argv);
 
+/* cmd_convert.c: Defender JSON (page, stream body, array, JSON lines) to SIEM events. */
+int mds_cmd_convert(int argc, char **argv);
+
 #endif

@@ -24,6 +24,7 @@ static const struct mds_command commands[] = {
     {"version", "print the version", cmd_version},
     {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
     {"emulate", "run the local Defender cloud (token service, Graph, MDE, SIEM APIs)", mds_cmd_emulate},
+    {"convert", "transform Defender JSON into json, legacy, cef, leef or ecs events", mds_cmd_convert},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
