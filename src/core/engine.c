@@ -66,6 +66,12 @@ const struct mds_conf_key mds_output_common_keys[] = {
 
 const char *mds_engine_state_path(const struct mds_engine *e) { return e->state_path; }
 
+size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const **out)
+{
+    *out = e->sources;
+    return e->nsources;
+}
+
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
 
 int64_t mds_engine_backoff(const struct mds_engine *e, int attempt, int64_t retry_after_ms)

@@ -26,6 +26,7 @@
 struct mds_engine;
 struct mds_source;
 struct mds_output;
+struct mds_check;
 
 /* A source type: one descriptor per file in src/sources/. */
 struct mds_source_type {
@@ -41,6 +42,9 @@ struct mds_source_type {
      * source's thread. */
     mds_err (*collect)(struct mds_source *src, char *err, size_t errlen);
     void (*destroy)(struct mds_source *src);
+    /* `mdesiem check`: reach, token, permission, one request; each step
+     * reported through the struct mds_check (sources/check.h). */
+    void (*check)(struct mds_source *src, struct mds_check *chk);
 };
 
 struct mds_source_stats {
@@ -113,6 +117,9 @@ struct mds_output {
 struct mds_engine_opts {
     int once;              /* one cycle per source, drain, exit */
 };
+
+/* For `mdesiem check`: the built sources (valid until destroy). */
+size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const **out);
 
 /* Registered types, NULL-terminated. */
 extern const struct mds_source_type *const mds_source_types[];

@@ -67,7 +67,8 @@ static void source_cycle(struct mds_source *s)
         return;
     s->failed = rc != MDS_OK;
     pthread_mutex_lock(&s->engine->mu);
-    snprintf(s->last_error, sizeof s->last_error, "%s", rc ? (*err ? err : mds_strerror(rc)) : "");
+    snprintf(s->last_error, sizeof s->last_error, "%.*s", (int)sizeof s->last_error - 1,
+             rc ? (*err ? err : mds_strerror(rc)) : "");
     pthread_mutex_unlock(&s->engine->mu);
     if (!rc)
         atomic_store(&s->stats.last_success_ms, mds_time_now() / MDS_TICKS_PER_MS);

@@ -181,8 +181,13 @@ static void describe_refusal(const struct mds_http_resp *r, char *err, size_t er
         int c = mds_json_find(&j, 0, "error"), d = mds_json_find(&j, 0, "error_description");
         if (c >= 0 && j.tok[c].type == JSMN_STRING)
             mds_json_copy(&j, c, code, sizeof code);
-        if (d >= 0 && j.tok[d].type == JSMN_STRING && mds_json_copy(&j, d, desc, sizeof desc) == MDS_ERR_LIMIT)
-            snprintf(desc + sizeof desc - 4, 4, "...");
+        if (d >= 0 && j.tok[d].type == JSMN_STRING) {
+            struct mds_buf b;
+            mds_buf_init(&b, 0);
+            if (mds_json_decode(&j, d, &b) == MDS_OK && b.data)
+                snprintf(desc, sizeof desc, "%.*s%s", (int)sizeof desc - 4, b.data, b.len >= sizeof desc - 4 ? "..." : "");
+            mds_buf_finish(&b);
+        }
     }
     mds_json_finish(&j);
     desc[strcspn(desc, "\r\n")] = '\0';

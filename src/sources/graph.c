@@ -13,6 +13,7 @@ static const struct mds_odata_api alerts_v2 = {
     .path = "/v1.0/security/alerts_v2",
     .version_key = "lastUpdateDateTime",
     .orderby = 1,
+    .role = "SecurityAlert.Read.All",
 };
 
 static const struct mds_odata_api incidents = {
@@ -20,6 +21,7 @@ static const struct mds_odata_api incidents = {
     .version_key = "lastUpdateDateTime",
     .expand = "$expand=alerts",
     .orderby = 1,
+    .role = "SecurityIncident.Read.All",
 };
 
 static const struct mds_conf_key graph_keys[] = {
@@ -58,4 +60,5 @@ const struct mds_source_type mds_source_graph = {
     .create = graph_create,
     .collect = mds_odata_collect,
     .destroy = mds_odata_destroy,
+    .check = mds_odata_check,
 };

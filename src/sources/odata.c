@@ -24,6 +24,7 @@
 #include "core/mem.h"
 #include "net/cloud.h"
 #include "sources/api.h"
+#include "sources/check.h"
 #include "sources/odata.h"
 
 struct odata {
@@ -233,4 +234,26 @@ mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
     }
     mds_db_prune_seen(src->db, src->name, cursor - 2 * overlap);
     return MDS_OK;
+}
+
+void mds_odata_check(struct mds_source *src, struct mds_check *chk)
+{
+    struct odata *o = src->ctx;
+    char err[512] = "";
+    int reach = mds_check_reach(chk, src, o->token_url);
+    reach &= mds_check_reach(chk, src, o->api_root);
+    if (!reach || !mds_check_token(chk, src, &o->oauth, o->api->role))
+        return;
+    int saved = o->page_size;
+    o->page_size = 1;
+    mds_err rc = build_url(o, mds_time_now() - 30 * 86400 * MDS_TICKS_PER_SEC, 0);
+    o->page_size = saved;
+    int64_t t0 = mds_mono_ms();
+    if (!rc)
+        rc = mds_api_get(src, &o->oauth, o->url.data, NULL, &o->resp, accept_page, o, err, sizeof err);
+    if (rc)
+        mds_check_report(chk, 0, "request to %s%s failed: %s", o->api_root, o->api->path, err);
+    else
+        mds_check_report(chk, 1, "request to %s%s answered in %lld ms", o->api_root, o->api->path,
+                         (long long)(mds_mono_ms() - t0));
 }

@@ -22,6 +22,7 @@
 #include "core/mem.h"
 #include "net/cloud.h"
 #include "sources/api.h"
+#include "sources/check.h"
 #include "sources/odata.h"
 
 #define MAX_REGIONS 16
@@ -252,6 +253,27 @@ static mds_err siem_collect(struct mds_source *src, char *err, size_t errlen)
     return mds_shutdown_requested() ? MDS_ERR_STOPPED : first;
 }
 
+static void siem_check(struct mds_source *src, struct mds_check *chk)
+{
+    struct siem *s = src->ctx;
+    char err[512] = "";
+    int reach = mds_check_reach(chk, src, s->token_url);
+    for (int i = 0; i < s->nregions; i++) {
+        if (build_url(s, s->regions[i], 0, 0) == MDS_OK)
+            reach &= mds_check_reach(chk, src, s->url.data);
+    }
+    if (!reach || !mds_check_token(chk, src, &s->oauth, NULL))
+        return;
+    for (int i = 0; i < s->nregions; i++) {
+        mds_ticks now = mds_time_now();
+        mds_err rc = build_url(s, s->regions[i], now - 60 * MDS_TICKS_PER_SEC, now);
+        if (!rc)
+            rc = mds_api_get(src, &s->oauth, s->url.data, NULL, &s->resp, accept_array, s, err, sizeof err);
+        mds_check_report(chk, rc == MDS_OK, "region %s: request %s%s", s->regions[i], rc ? "failed: " : "answered",
+                         rc ? err : "");
+    }
+}
+
 const struct mds_source_type mds_source_siem = {
     .name = "siem",
     .help = "legacy Defender for Endpoint SIEM REST API (detections per region; being retired by Microsoft)",
@@ -260,4 +282,5 @@ const struct mds_source_type mds_source_siem = {
     .create = siem_create,
     .collect = siem_collect,
     .destroy = siem_destroy,
+    .check = siem_check,
 };
