@@ -256,6 +256,7 @@ struct layout {
     int write;
     unsigned long part, nparts;
     size_t used;
+    const struct mds_pair *failed; /* the pair that fits no part */
 };
 
 static mds_err part_begin(struct layout *l)
@@ -319,7 +320,7 @@ static mds_err layout_pair(struct layout *l, const struct mds_pair *p)
             return place(l, p, off, rem);
         if (!(p->flags & MDS_PAIR_STR) || over >= l->avail) {
             if (l->used == 0)
-                return MDS_ERR_LIMIT;
+                return l->failed = p, MDS_ERR_LIMIT;
             err = next_part(l);
             continue;
         }
@@ -331,7 +332,7 @@ static mds_err layout_pair(struct layout *l, const struct mds_pair *p)
         size_t cut = mds_em_safe_cut(l->em->style, v + off, rem, room);
         if (cut == 0) {
             if (l->used == 0)
-                return MDS_ERR_LIMIT;
+                return l->failed = p, MDS_ERR_LIMIT;
             err = next_part(l);
             continue;
         }
@@ -391,7 +392,8 @@ mds_err mds_em_split(struct mds_em *em, size_t max, char *errstr, size_t errlen)
         l.write = 1;
         err = layout_run(&l);
     }
-    if (err == MDS_ERR_LIMIT)
-        snprintf(errstr, errlen, "max_event %zu is too small for a field that cannot be split", max);
+    if (err == MDS_ERR_LIMIT && l.failed)
+        snprintf(errstr, errlen, "max_event %zu is too small: %s does not fit in a part (%zu bytes left after the "
+                 "header and identity)", max, l.failed->key, l.avail);
     return err;
 }

@@ -12,8 +12,9 @@
  * and a part marker "k/n"; every other pair appears once, and a string
  * value too long for one part is continued under the same key in the next
  * part(s). Concatenating, in part order, the values of a key gives the
- * original value. Values are never cut inside an escape sequence or a
- * UTF-8 character. Part markers:
+ * original value; CEF labels (csNLabel...) travel with every piece of
+ * their value and are taken once. Values are never cut inside an escape
+ * sequence or a UTF-8 character. Part markers:
  *
  *   CEF   cs3Label=part cs3=k/n
  *   LEEF  part=k/n

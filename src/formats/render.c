@@ -44,10 +44,12 @@ mds_err mds_format_tokens(struct mds_format_ctx *ctx, const struct mds_record *r
         return MDS_OK;
     }
     mds_err err = mds_json_parse(&ctx->json, rec->body, rec->body_len);
-    if (err) {
+    if (err == MDS_ERR_PARSE)
         snprintf(errstr, errlen, "record is not valid JSON (byte %zu)", ctx->json.err_offset);
-        return err == MDS_ERR_LIMIT ? err : MDS_ERR_PARSE;
-    }
+    else if (err)
+        snprintf(errstr, errlen, "cannot tokenise record: %s", mds_strerror(err));
+    if (err)
+        return err;
     *j = &ctx->json;
     *root = 0;
     return MDS_OK;
