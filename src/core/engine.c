@@ -44,6 +44,9 @@ const struct mds_conf_key mds_source_common_keys[] = {
     {"proxy_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the proxy password"},
     {"no_proxy", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "comma-separated hosts reached without the proxy"},
     {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM file of CA certificates to trust instead of the system's"},
+    {"connect_to", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "HOST:PORT:ADDR:PORT[, ...]: connect to ADDR:PORT when a URL names HOST:PORT (split-horizon DNS, "
+     "a lab, tests); TLS still checks HOST"},
     {"insecure", MDS_CONF_BOOL, "false", 0, 0, NULL, 0,
      "skip TLS certificate verification (testing only; warned about at every start)"},
     {"user_agent", MDS_CONF_STRING, "MdatpPartner-mdesiem-mdesiem/" MDS_VERSION, 0, 0, NULL, 0,
@@ -258,6 +261,7 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
     h->proxy_password = s->proxy_password;
     h->no_proxy = mds_conf_str(s->sec, "no_proxy");
     h->ca_file = mds_conf_str(s->sec, "ca_file");
+    h->connect_to = mds_conf_str(s->sec, "connect_to");
     h->insecure = mds_conf_bool(s->sec, "insecure");
     h->user_agent = mds_conf_str(s->sec, "user_agent");
     h->timeout_ms = (long)mds_conf_ms(s->sec, "timeout");

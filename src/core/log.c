@@ -14,6 +14,7 @@ static int json_mode;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char last_msg[512];
 static char last_tag[96];
+static enum mds_log_level last_level;
 static time_t last_time;
 static unsigned long repeats;
 
@@ -88,11 +89,12 @@ void mds_log(enum mds_log_level level, const char *tag, const char *fmt, ...)
     if (repeats) {
         char note[600];
         snprintf(note, sizeof note, "%s (repeated %lu more times)", last_msg, repeats);
-        emit(level, last_tag, note, now);
+        emit(last_level, last_tag, note, now);
         repeats = 0;
     }
     snprintf(last_msg, sizeof last_msg, "%s", msg);
     snprintf(last_tag, sizeof last_tag, "%s", tag);
+    last_level = level;
     last_time = now;
     emit(level, tag, msg, now);
     pthread_mutex_unlock(&lock);
