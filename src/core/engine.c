@@ -39,6 +39,9 @@ const struct mds_conf_key mds_source_common_keys[] = {
     {"initial_lookback", MDS_CONF_DURATION, "24H", 1000, 3650 * 86400000LL, NULL, 0,
      "how far back the first collection starts when there is no cursor yet"},
     {"proxy", MDS_CONF_URL, NULL, 0, 0, NULL, 0, "HTTP proxy for every request of this source, http://host:port"},
+    {"proxy_server", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "proxy host, QRadar style (with proxy_port); an alternative to proxy"},
+    {"proxy_port", MDS_CONF_INT, "3128", 1, 65535, NULL, 0, "proxy port, with proxy_server"},
     {"proxy_user", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "proxy user name"},
     {"proxy_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the proxy password"},
     {"proxy_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the proxy password"},
@@ -256,7 +259,17 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
     mds_err rc = mds_conf_secret(e->conf, s->sec, "proxy_password", 1, &s->proxy_password, err, errlen);
     if (rc)
         return rc;
+    const char *server = mds_conf_str(s->sec, "proxy_server");
     h->proxy = mds_conf_str(s->sec, "proxy");
+    if (server && h->proxy) {
+        snprintf(err, errlen, "%s:%d: [source %s]: set proxy or proxy_server/proxy_port, not both", e->conf->path,
+                 mds_conf_line(s->sec, "proxy_server"), s->name);
+        return MDS_ERR_CONFIG;
+    }
+    if (server) {
+        snprintf(s->proxy_url, sizeof s->proxy_url, "http://%s:%lld", server, (long long)mds_conf_int(s->sec, "proxy_port"));
+        h->proxy = s->proxy_url;
+    }
     h->proxy_user = mds_conf_str(s->sec, "proxy_user");
     h->proxy_password = s->proxy_password;
     h->no_proxy = mds_conf_str(s->sec, "no_proxy");

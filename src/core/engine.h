@@ -78,6 +78,7 @@ struct mds_source {
     int failed;                /* last cycle failed (once mode exit code) */
     char last_error[256];      /* guarded by the engine's mutex; "" after a success */
     char *proxy_password;
+    char proxy_url[300];       /* built from proxy_server and proxy_port */
     char *routes_storage;
 };
 
