@@ -31,6 +31,7 @@ curl -fsS -d "grant_type=authorization_code&client_id=11111111-2222-3333-4444-55
 chmod 600 "$MDS_TEST_TMP/refresh"
 touch -d '10 days ago' "$MDS_TEST_TMP/refresh"
 first=$(cat "$MDS_TEST_TMP/refresh")
+sleep 1.1   # the emulator's tokens carry whole-second times: make the rotated one differ
 mtime=$(stat -c %Y "$MDS_TEST_TMP/refresh")
 port=${EMU_URL##*:}
 cat >"$MDS_TEST_TMP/siem.ini" <<CONF
