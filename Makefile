@@ -33,7 +33,7 @@ test-asan: build-asan
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
 
-check: test test-asan
+check: test test-asan fuzz-smoke
 
 docs: build
 	$(BUILD)/mdesiem help config > docs/configuration.md
@@ -43,3 +43,17 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN)
+
+# libFuzzer (clang). FUZZ_SECONDS per target; crashes land in build-fuzz/.
+FUZZ       ?= build-fuzz
+FUZZ_SECONDS ?= 60
+.PHONY: build-fuzz fuzz fuzz-smoke
+build-fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DMDS_FUZZ=ON
+	cmake --build $(FUZZ) -j $(JOBS)
+
+fuzz: build-fuzz
+	@bash scripts/fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
+
+fuzz-smoke: build-fuzz
+	@bash scripts/fuzz.sh $(FUZZ) 5

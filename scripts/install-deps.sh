@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake pkg-config clang
+  build-essential cmake pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3
   libjsmn-dev libinih-dev libmicrohttpd-dev librdkafka-dev libsystemd-dev
   libcmocka-dev zlib1g-dev

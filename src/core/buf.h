@@ -30,7 +30,7 @@ mds_err mds_buf_puts(struct mds_buf *b, const char *s);
 mds_err mds_buf_putc(struct mds_buf *b, char c);
 mds_err mds_buf_printf(struct mds_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-mds_err mds_buf_vprintf(struct mds_buf *b, const char *fmt, va_list ap);
+mds_err mds_buf_vprintf(struct mds_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Removes the first n bytes. */
 void mds_buf_consume(struct mds_buf *b, size_t n);
 

@@ -546,9 +546,9 @@ static const char *type_name(enum mds_conf_type t)
     return names[t];
 }
 
-mds_err mds_conf_doc_table(struct mds_buf *out, const struct mds_conf_key *table)
+mds_err mds_conf_doc_table(struct mds_buf *out, const struct mds_conf_key *table, int header)
 {
-    mds_err rc = mds_buf_puts(out, "| key | type | default | description |\n|---|---|---|---|\n");
+    mds_err rc = header ? mds_buf_puts(out, "| key | type | default | description |\n|---|---|---|---|\n") : MDS_OK;
     for (const struct mds_conf_key *k = table; !rc && k->name; k++) {
         char range[256] = "";
         if (k->type == MDS_CONF_ENUM) {

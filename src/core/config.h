@@ -110,8 +110,9 @@ mds_err mds_conf_secret(const struct mds_conf *conf, const struct mds_conf_secti
                         int optional, char **out, char *err, size_t errlen);
 void mds_conf_secret_free(char *secret);
 
-/* Writes the reference documentation of a table in Markdown. */
+/* Writes the reference documentation of a table as Markdown table rows,
+ * after a header row when `header` is set. */
 struct mds_buf;
-mds_err mds_conf_doc_table(struct mds_buf *out, const struct mds_conf_key *table);
+mds_err mds_conf_doc_table(struct mds_buf *out, const struct mds_conf_key *table, int header);
 
 #endif

@@ -26,6 +26,7 @@
 struct mds_engine;
 struct mds_source;
 struct mds_output;
+struct mds_check;
 
 /* A source type: one descriptor per file in src/sources/. */
 struct mds_source_type {
@@ -33,6 +34,7 @@ struct mds_source_type {
     const char *help;
     enum mds_input_kind kind;
     const struct mds_conf_key *keys;
+    const struct mds_conf_key *more_keys; /* optional second table, shared between types */
     /* Reads its configuration into src->ctx. Runs on the main thread. */
     mds_err (*create)(struct mds_source *src, char *err, size_t errlen);
     /* One collection cycle: fetch until caught up, committing every page
@@ -40,6 +42,9 @@ struct mds_source_type {
      * source's thread. */
     mds_err (*collect)(struct mds_source *src, char *err, size_t errlen);
     void (*destroy)(struct mds_source *src);
+    /* `mdesiem check`: reach, token, permission, one request; each step
+     * reported through the struct mds_check (sources/check.h). */
+    void (*check)(struct mds_source *src, struct mds_check *chk);
 };
 
 struct mds_source_stats {
@@ -49,6 +54,7 @@ struct mds_source_stats {
     atomic_llong retries;
     atomic_llong throttled; /* 429 answers */
     atomic_llong pages;
+    atomic_llong last_success_ms; /* wall clock of the last successful cycle, 0 = none yet */
 };
 
 struct mds_source {
@@ -66,9 +72,11 @@ struct mds_source {
     struct mds_http *http;
     struct mds_db *db;         /* the source thread's connection */
     void *ctx;                 /* type-specific */
+    const char *cursor_key;    /* where mds_source_commit stores the cursor; NULL = name */
     struct mds_source_stats stats;
     pthread_t thread;
     int failed;                /* last cycle failed (once mode exit code) */
+    char last_error[256];      /* guarded by the engine's mutex; "" after a success */
     char *proxy_password;
     char *routes_storage;
 };
@@ -109,6 +117,9 @@ struct mds_output {
 struct mds_engine_opts {
     int once;              /* one cycle per source, drain, exit */
 };
+
+/* For `mdesiem check`: the built sources (valid until destroy). */
+size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const **out);
 
 /* Registered types, NULL-terminated. */
 extern const struct mds_source_type *const mds_source_types[];

@@ -8,6 +8,7 @@
 #include "core/engine_internal.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "serve/compat.h"
 
 static void wake_outputs(struct mds_engine *e)
 {
@@ -41,8 +42,8 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
     int64_t wait = mds_throttle_take(&src->throttle, (double)n, mds_mono_ms());
     if (wait > 0 && mds_sleep_ms(wait))
         return MDS_ERR_STOPPED;
-    mds_err rc = mds_db_commit_page(src->db, src->name, src->type->kind, src->routes, src->nroutes, items, n,
-                                    cursor, accepted);
+    mds_err rc = mds_db_commit_page_keyed(src->db, src->name, src->cursor_key ? src->cursor_key : src->name,
+                                          src->type->kind, src->routes, src->nroutes, items, n, cursor, accepted);
     if (rc) {
         mds_error(src->tag, "cannot store a page of %zu records: %s", n, mds_db_errmsg(src->db));
         return rc;
@@ -66,10 +67,18 @@ static void source_cycle(struct mds_source *s)
     if (rc == MDS_ERR_STOPPED)
         return;
     s->failed = rc != MDS_OK;
+    pthread_mutex_lock(&s->engine->mu);
+    snprintf(s->last_error, sizeof s->last_error, "%.*s", (int)sizeof s->last_error - 1,
+             rc ? (*err ? err : mds_strerror(rc)) : "");
+    pthread_mutex_unlock(&s->engine->mu);
+    if (!rc)
+        atomic_store(&s->stats.last_success_ms, mds_time_now() / MDS_TICKS_PER_MS);
     if (rc)
         mds_error(s->tag, "collection failed: %s", *err ? err : mds_strerror(rc));
-    else
+    else if (accepted)
         mds_info(s->tag, "cycle done: %lld fetched, %lld new", fetched, accepted);
+    else
+        mds_debug(s->tag, "cycle done: %lld fetched, nothing new", fetched);
     mds_db_source_result(s->db, s->name, !rc, rc ? (*err ? err : mds_strerror(rc)) : NULL, fetched, accepted);
 }
 
@@ -252,7 +261,13 @@ fail:
 mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
 {
     size_t nsrc = 0, nout = 0;
+    const char *listen = mds_conf_str(e->service, "metrics_listen");
+    e->started_ms = mds_time_now() / MDS_TICKS_PER_MS;
     mds_err rc = open_connections(e, err, errlen);
+    if (!rc && listen && !e->opts.once)
+        rc = mds_metrics_start(e, listen, err, errlen);
+    if (!rc && e->compat && !e->opts.once)
+        rc = mds_compat_start(e->compat, e->state_path, err, errlen);
     if (!rc)
         rc = start_threads(e, &nsrc, &nout, err, errlen);
     if (rc)
@@ -262,6 +277,9 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
     wake_outputs(e);
     for (size_t i = 0; i < nout; i++)
         pthread_join(e->outputs[i]->thread, NULL);
+    mds_metrics_stop(e);
+    if (e->compat)
+        mds_compat_stop(e->compat);
     close_connections(e);
     if (rc)
         return rc;

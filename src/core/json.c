@@ -24,6 +24,8 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
     j->len = len;
     j->ntok = 0;
     j->err_offset = 0;
+    if (mds_json_check(js, len, &j->err_offset))
+        return MDS_ERR_PARSE;
     if (!j->tok) {
         size_t want = len / 8 + 16;
         j->cap = want > 4096 ? 4096 : (int)want;
@@ -67,6 +69,8 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
 
 int mds_json_skip(const struct mds_json *j, int i)
 {
+    if (i >= j->ntok)
+        return j->ntok;
     int end = j->tok[i].end;
     int k = i + 1;
     while (k < j->ntok && j->tok[k].start < end)
@@ -80,7 +84,7 @@ static int find(const struct mds_json *j, int obj, const char *key, int ci)
         return -1;
     size_t klen = strlen(key);
     int k = obj + 1;
-    for (int n = 0; n < j->tok[obj].size && k < j->ntok; n++) {
+    for (int n = 0; n < j->tok[obj].size && k + 1 < j->ntok; n++) {
         const jsmntok_t *t = &j->tok[k];
         size_t tlen = (size_t)(t->end - t->start);
         if (tlen == klen &&

@@ -23,6 +23,7 @@
 #include "core/error.h"
 
 #define MDS_JSON_MAX_TOKENS (64 * 1024 * 1024)
+#define MDS_JSON_MAX_DEPTH 512
 
 struct mds_json {
     const char *js;
@@ -36,7 +37,12 @@ struct mds_json {
 void mds_json_init(struct mds_json *j);
 void mds_json_finish(struct mds_json *j);
 
-/* Tokenises js[0..len). On MDS_ERR_PARSE, j->err_offset says where. */
+/* Strict RFC 8259 syntax check (no allocation; depth at most
+ * MDS_JSON_MAX_DEPTH). On MDS_ERR_PARSE, *err_offset says where. */
+mds_err mds_json_check(const char *js, size_t len, size_t *err_offset);
+
+/* Checks, then tokenises js[0..len). On MDS_ERR_PARSE, j->err_offset
+ * says where. */
 mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len);
 
 /* Index of the token after the whole subtree rooted at i. */

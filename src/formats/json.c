@@ -2,6 +2,7 @@
  * json.c - format "json": the record exactly as the API sent it, one per
  * line. With wrap, it becomes {"source":..,"ingestTime":..,"alert":<raw>}.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "formats/format.h"
@@ -27,6 +28,7 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
                       const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     mds_err err = MDS_OK;
+    size_t start = out->len;
     if (opts->wrap) {
         char ts[40];
         mds_time_format(rec->ingest_time, 7, ts, sizeof ts);
@@ -41,11 +43,19 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
         err = append_one_line(out, rec->body, rec->body_len);
     if (!err && opts->wrap)
         err = mds_buf_putc(out, '}');
+    /* A raw record cannot be split into parts: refuse it, never cut it. */
+    if (!err && opts->max_event && out->len - start > opts->max_event) {
+        snprintf(errstr, errlen, "record of %zu bytes exceeds max_event %zu", out->len - start, opts->max_event);
+        err = MDS_ERR_LIMIT;
+    }
     if (!err)
         err = mds_buf_putc(out, '\n');
+    if (err) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
     (void)ctx;
-    (void)errstr;
-    (void)errlen;
     return err;
 }
 

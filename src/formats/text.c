@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "formats/format.h"
+#include "formats/render.h"
 
 /* Candidate member names per field, graph / mde / siem / stream order. */
 static const char *const time_keys[] = {"lastUpdateDateTime", "lastUpdateTime", "LastProcessedTimeUtc", "time", NULL};
@@ -56,28 +57,29 @@ static int first_device(const struct mds_json *j, int obj)
 static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
                       const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
-    struct mds_json *j = &ctx->json;
+    const struct mds_json *j;
+    int root;
     (void)opts;
-    if (mds_json_parse(j, rec->body, rec->body_len) || j->tok[0].type != JSMN_OBJECT) {
+    if (mds_format_tokens(ctx, rec, &j, &root, errstr, errlen) || j->tok[root].type != JSMN_OBJECT) {
         snprintf(errstr, errlen, "record is not a JSON object");
         return MDS_ERR_PARSE;
     }
-    int host = find_any(j, 0, host_keys);
+    int host = find_any(j, root, host_keys);
     if (host < 0)
-        host = first_device(j, 0);
-    mds_err err = put_field(j, find_any(j, 0, time_keys), "-", out);
+        host = first_device(j, root);
+    mds_err err = put_field(j, find_any(j, root, time_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, 0, sev_keys), "-", out);
+        err = put_field(j, find_any(j, root, sev_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, 0, status_keys), "-", out);
+        err = put_field(j, find_any(j, root, status_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, 0, title_keys), "(untitled)", out);
+        err = put_field(j, find_any(j, root, title_keys), "(untitled)", out);
     if (!err)
         err = mds_buf_puts(out, " (");
     if (!err)

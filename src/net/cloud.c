@@ -1,6 +1,7 @@
 /* cloud.c - the national-cloud endpoint table. */
 #include "net/cloud.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const struct mds_cloud clouds[] = {
@@ -20,4 +21,12 @@ const struct mds_cloud *mds_cloud_find(const char *name)
         if (strcmp(clouds[i].name, name) == 0)
             return &clouds[i];
     return NULL;
+}
+
+const char *mds_cloud_mde_root(const struct mds_cloud *cloud, const char *region, char *buf, size_t size)
+{
+    if (strcmp(cloud->name, "commercial") != 0 || !region || strcmp(region, "global") == 0)
+        return cloud->mde;
+    snprintf(buf, size, "https://%s.api.security.microsoft.com", region);
+    return buf;
 }

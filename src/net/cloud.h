@@ -18,6 +18,11 @@ struct mds_cloud {
 /* NULL when unknown. */
 const struct mds_cloud *mds_cloud_find(const char *name);
 
+/* MDE API root: the cloud's, or the commercial geo host of `region`
+ * (us, eu, uk, au, swa; "global" = the cloud's). May write into buf. */
+#include <stddef.h>
+const char *mds_cloud_mde_root(const struct mds_cloud *cloud, const char *region, char *buf, size_t size);
+
 #define MDS_CLOUD_CHOICES "commercial|gcc|gcc-high|dod"
 
 #endif

@@ -211,6 +211,24 @@ mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer
     return MDS_ERR_RETRY;
 }
 
+mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t errlen)
+{
+    char ebuf[CURL_ERROR_SIZE] = "";
+    curl_easy_reset(h->curl);
+    apply_conf(h);
+    curl_easy_setopt(h->curl, CURLOPT_URL, url);
+    curl_easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(h->curl, CURLOPT_FRESH_CONNECT, 1L);
+    CURLcode rc = curl_easy_perform(h->curl);
+    curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_reset(h->curl);
+    if (rc == CURLE_OK)
+        return MDS_OK;
+    snprintf(err, errlen, "%s", *ebuf ? ebuf : curl_easy_strerror(rc));
+    return MDS_ERR_RETRY;
+}
+
 double mds_http_parse_retry_after(const char *v)
 {
     char *end;

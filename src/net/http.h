@@ -54,6 +54,10 @@ void mds_http_resp_finish(struct mds_http_resp *r);
 mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
                          const char *const *extra, struct mds_http_resp *r);
 
+/* Connects to the host of url (DNS, TCP, TLS; through the proxy if one
+ * is set) without sending a request. */
+mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t errlen);
+
 /* Parses a Retry-After value: decimal seconds ("2", "2.128") or an HTTP
  * date relative to now; -1 when it is neither. */
 double mds_http_parse_retry_after(const char *v);

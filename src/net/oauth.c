@@ -1,8 +1,13 @@
 /* oauth.c - client-credentials token client (see oauth.h). */
 #include "net/oauth.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "core/mem.h"
@@ -35,12 +40,14 @@ static mds_err form_field(struct mds_buf *out, const char *key, const char *valu
     return err ? err : mds_url_encode(out, value, strlen(value));
 }
 
-mds_err mds_oauth_form(const struct mds_oauth_conf *c, struct mds_buf *out)
+mds_err mds_oauth_form(const struct mds_oauth_conf *c, const char *refresh_token, struct mds_buf *out)
 {
-    mds_err err = form_field(out, "grant_type", "client_credentials");
+    mds_err err = form_field(out, "grant_type", refresh_token ? "refresh_token" : "client_credentials");
+    if (!err && refresh_token)
+        err = form_field(out, "refresh_token", refresh_token);
     if (!err)
         err = form_field(out, "client_id", c->client_id);
-    if (!err)
+    if (!err && c->client_secret)
         err = form_field(out, "client_secret", c->client_secret);
     if (!err && c->scope)
         err = form_field(out, "scope", c->scope);
@@ -82,6 +89,88 @@ out:
     return rc;
 }
 
+char *mds_oauth_parse_refresh(const char *body, size_t len)
+{
+    struct mds_json j;
+    struct mds_buf b;
+    mds_json_init(&j);
+    mds_buf_init(&b, 64 * 1024);
+    if (mds_json_parse(&j, body, len) == MDS_OK) {
+        int rt = mds_json_find(&j, 0, "refresh_token");
+        if (rt >= 0 && j.tok[rt].type == JSMN_STRING && j.tok[rt].end > j.tok[rt].start)
+            mds_json_decode(&j, rt, &b);
+    }
+    mds_json_finish(&j);
+    return b.data; /* NULL when absent */
+}
+
+int mds_oauth_refresh_days_left(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    return 90 - (int)((time(NULL) - st.st_mtime) / 86400);
+}
+
+static char *read_refresh_token(const char *path, char *err, size_t errlen)
+{
+    char *token = NULL;
+    struct mds_buf b;
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read refresh token file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    mds_buf_init(&b, 64 * 1024);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && !mds_buf_append(&b, chunk, n))
+        ;
+    fclose(f);
+    explicit_bzero(chunk, sizeof chunk);
+    while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
+        b.data[--b.len] = '\0';
+    if (b.len)
+        token = b.data;
+    else
+        snprintf(err, errlen, "refresh token file %s is empty", path);
+    if (!token)
+        mds_buf_finish(&b);
+    return token;
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        explicit_bzero(s, strlen(s));
+        mds_free(s);
+    }
+}
+
+/* Replaces the refresh token file atomically, keeping its mtime. */
+static int store_refresh_token(const char *path, const char *token)
+{
+    char tmp[4200];
+    struct stat st;
+    int have_stat = stat(path, &st) == 0;
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(token);
+    int ok = write(fd, token, n) == (ssize_t)n && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
+    close(fd);
+    if (ok && have_stat) {
+        struct timespec times[2] = {st.st_atim, st.st_mtim};
+        utimensat(AT_FDCWD, tmp, times, 0);
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 /* "invalid_client: AADSTS7000215: Invalid client secret provided..." */
 static void describe_refusal(const struct mds_http_resp *r, char *err, size_t errlen)
 {
@@ -92,8 +181,13 @@ static void describe_refusal(const struct mds_http_resp *r, char *err, size_t er
         int c = mds_json_find(&j, 0, "error"), d = mds_json_find(&j, 0, "error_description");
         if (c >= 0 && j.tok[c].type == JSMN_STRING)
             mds_json_copy(&j, c, code, sizeof code);
-        if (d >= 0 && j.tok[d].type == JSMN_STRING && mds_json_copy(&j, d, desc, sizeof desc) == MDS_ERR_LIMIT)
-            snprintf(desc + sizeof desc - 4, 4, "...");
+        if (d >= 0 && j.tok[d].type == JSMN_STRING) {
+            struct mds_buf b;
+            mds_buf_init(&b, 0);
+            if (mds_json_decode(&j, d, &b) == MDS_OK && b.data)
+                snprintf(desc, sizeof desc, "%.*s%s", (int)sizeof desc - 4, b.data, b.len >= sizeof desc - 4 ? "..." : "");
+            mds_buf_finish(&b);
+        }
     }
     mds_json_finish(&j);
     desc[strcspn(desc, "\r\n")] = '\0';
@@ -110,7 +204,13 @@ static mds_err request_token(struct mds_oauth *o, struct mds_http *h, int64_t *r
     mds_buf_init(&form, 64 * 1024);
     mds_http_resp_init(&r, TOKEN_MAX_BODY);
     mds_url_for_log(o->conf.token_url, where, sizeof where);
-    mds_err rc = mds_oauth_form(&o->conf, &form);
+    char *refresh = NULL;
+    if (o->conf.refresh_token_file && !(refresh = read_refresh_token(o->conf.refresh_token_file, err, errlen))) {
+        mds_buf_finish(&form);
+        mds_http_resp_finish(&r);
+        return MDS_ERR_AUTH;
+    }
+    mds_err rc = mds_oauth_form(&o->conf, refresh, &form);
     if (!rc)
         rc = mds_http_request(h, o->conf.token_url, NULL, form.data, NULL, &r);
     if (form.data)
@@ -122,6 +222,12 @@ static mds_err request_token(struct mds_oauth *o, struct mds_http *h, int64_t *r
         char *token = NULL;
         int64_t ttl = 0;
         rc = mds_oauth_parse_response(r.body.data, r.body.len, &token, &ttl, err, errlen);
+        char *rotated = refresh ? mds_oauth_parse_refresh(r.body.data, r.body.len) : NULL;
+        if (!rc && rotated && strcmp(rotated, refresh) != 0 &&
+            store_refresh_token(o->conf.refresh_token_file, rotated) != 0)
+            snprintf(err, errlen, "could not store the rotated refresh token in %s: %s", o->conf.refresh_token_file,
+                     strerror(errno));
+        wipe_free(rotated);
         if (!rc) {
             /* Renew a minute early, or a fifth of the lifetime for short ones. */
             int64_t margin = ttl / 5 < 60 ? ttl / 5 : 60;
@@ -138,6 +244,7 @@ static mds_err request_token(struct mds_oauth *o, struct mds_http *h, int64_t *r
         describe_refusal(&r, err, errlen);
         rc = MDS_ERR_AUTH;
     }
+    wipe_free(refresh);
     mds_buf_finish(&form);
     mds_http_resp_finish(&r);
     return rc;

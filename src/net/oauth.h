@@ -23,6 +23,11 @@ struct mds_oauth_conf {
     const char *client_secret; /* borrowed; never logged */
     const char *scope;         /* v2; NULL for v1 */
     const char *resource;      /* v1; NULL for v2 */
+    /* refresh_token grant instead of client_credentials: the token is read
+     * from this file before every renewal, and a rotated one the service
+     * returns is written back (atomically, mode 0600, keeping the file's
+     * modification time as the date the token was issued). */
+    const char *refresh_token_file;
 };
 
 struct mds_oauth {
@@ -48,7 +53,15 @@ mds_err mds_oauth_token(struct mds_oauth *o, struct mds_http *h, const char **to
 mds_err mds_oauth_parse_response(const char *body, size_t len, char **token, int64_t *expires_in, char *err,
                                  size_t errlen);
 
-/* Builds the form body of a client-credentials request. */
-mds_err mds_oauth_form(const struct mds_oauth_conf *conf, struct mds_buf *out);
+/* Builds the form body of a token request (client credentials, or the
+ * refresh_token grant with `refresh_token`). */
+mds_err mds_oauth_form(const struct mds_oauth_conf *conf, const char *refresh_token, struct mds_buf *out);
+
+/* The "refresh_token" member of a token response, or NULL (heap memory). */
+char *mds_oauth_parse_refresh(const char *body, size_t len);
+
+/* Days until a portal refresh token in `path` reaches Microsoft's 90-day
+ * limit, counted from the file's modification time; -1 if unknown. */
+int mds_oauth_refresh_days_left(const char *path);
 
 #endif

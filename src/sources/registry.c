@@ -2,8 +2,12 @@
 #include "core/engine.h"
 
 extern const struct mds_source_type mds_source_graph;
+extern const struct mds_source_type mds_source_mde;
+extern const struct mds_source_type mds_source_siem;
 
 const struct mds_source_type *const mds_source_types[] = {
     &mds_source_graph,
+    &mds_source_mde,
+    &mds_source_siem,
     NULL,
 };

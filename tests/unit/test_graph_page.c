@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sources/graph.h"
+#include "sources/odata.h"
 
 static mds_ticks ts(const char *s)
 {
@@ -142,11 +142,36 @@ static void test_keyset_unsorted(void **state)
     assert_true(k.unsorted_max == 500);
 }
 
+static void test_siem_array(void **state)
+{
+    (void)state;
+    struct mds_json j;
+    struct mds_graph_page p = {0};
+    char err[256];
+    const char body[] = "[{\"AlertId\":\"da1_2\",\"FullId\":\"da1_2:Q0==\",\"LastProcessedTimeUtc\":"
+                        "\"2020-09-30T14:11:44.0779765Z\",\"IpAddress\":\"\"},"
+                        "{\"alertid\":\"da3_4\",\"fullid\":\"\",\"lastprocessedtimeutc\":\"2020-09-30T14:11:45\"}]";
+    mds_json_init(&j);
+    assert_int_equal(mds_siem_parse_array(&j, body, strlen(body), &p, err, sizeof err), MDS_OK);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.items[0].id_len, 10);
+    assert_memory_equal(p.items[0].id, "da1_2:Q0==", 10);
+    assert_memory_equal(p.items[1].id, "da3_4", 5); /* no FullId: AlertId, any casing */
+    assert_true(p.items[1].version == ts("2020-09-30T14:11:45Z"));
+    assert_int_equal(mds_siem_parse_array(&j, "[]", 2, &p, err, sizeof err), MDS_OK);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(mds_siem_parse_array(&j, "{\"value\":[]}", 12, &p, err, sizeof err), MDS_ERR_PARSE);
+    assert_int_equal(mds_siem_parse_array(&j, "[1]", 3, &p, err, sizeof err), MDS_ERR_PARSE);
+    mds_graph_page_finish(&p);
+    mds_json_finish(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse), cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_keyset),
         cmocka_unit_test(test_keyset_clamped_from_start), cmocka_unit_test(test_keyset_unsorted),
+        cmocka_unit_test(test_siem_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

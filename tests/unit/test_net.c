@@ -33,16 +33,27 @@ static void test_form(void **state)
     struct mds_oauth_conf c = {.token_url = "x", .client_id = "id 1", .client_secret = "s&=+",
                                .scope = "https://graph.microsoft.com/.default"};
     mds_buf_init(&b, 0);
-    assert_int_equal(mds_oauth_form(&c, &b), MDS_OK);
+    assert_int_equal(mds_oauth_form(&c, NULL, &b), MDS_OK);
     assert_string_equal(b.data, "grant_type=client_credentials&client_id=id%201&client_secret=s%26%3D%2B"
                                 "&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default");
     mds_buf_reset(&b);
     c.scope = NULL;
     c.resource = "https://graph.windows.net";
-    assert_int_equal(mds_oauth_form(&c, &b), MDS_OK);
+    assert_int_equal(mds_oauth_form(&c, NULL, &b), MDS_OK);
     assert_non_null(strstr(b.data, "&resource=https%3A%2F%2Fgraph.windows.net"));
     assert_null(strstr(b.data, "scope="));
+    mds_buf_reset(&b);
+    c.client_secret = NULL;
+    assert_int_equal(mds_oauth_form(&c, "rt/1", &b), MDS_OK);
+    assert_string_equal(b.data, "grant_type=refresh_token&refresh_token=rt%2F1&client_id=id%201"
+                                "&resource=https%3A%2F%2Fgraph.windows.net");
     mds_buf_finish(&b);
+    const char *resp = "{\"access_token\":\"a\",\"refresh_token\":\"r2\"}";
+    char *rt = mds_oauth_parse_refresh(resp, strlen(resp));
+    assert_non_null(rt);
+    assert_string_equal(rt, "r2");
+    mds_free(rt);
+    assert_null(mds_oauth_parse_refresh("{\"access_token\":\"a\"}", strlen("{\"access_token\":\"a\"}")));
 }
 
 static void test_token_response(void **state)
@@ -101,6 +112,16 @@ static void test_clouds(void **state)
     assert_string_equal(mds_cloud_find("dod")->mde, "https://api-gov.securitycenter.microsoft.us");
     assert_string_equal(mds_cloud_find("gcc")->mde, "https://api-gcc.securitycenter.microsoft.us");
     assert_null(mds_cloud_find("china"));
+    char buf[128];
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("commercial"), "eu", buf, sizeof buf),
+                        "https://eu.api.security.microsoft.com");
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("commercial"), "global", buf, sizeof buf),
+                        "https://api.securitycenter.microsoft.com");
+    /* government clouds ignore the region, as QRadar does */
+    assert_string_equal(mds_cloud_mde_root(mds_cloud_find("gcc-high"), "eu", buf, sizeof buf),
+                        "https://api-gov.securitycenter.microsoft.us");
+    assert_string_equal(mds_cloud_find("gcc")->siem, "https://wdatp-alertexporter-us.gcc.securitycenter.windows.us");
+    assert_string_equal(mds_cloud_find("dod")->siem, "https://wdatp-alertexporter-us.securitycenter.windows.us");
 }
 
 static void test_backoff(void **state)

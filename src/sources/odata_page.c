@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/mem.h"
-#include "sources/graph.h"
+#include "sources/odata.h"
 
 void mds_graph_page_finish(struct mds_graph_page *p)
 {
@@ -26,11 +26,18 @@ static mds_err grow(struct mds_graph_page *p, size_t want)
     return MDS_OK;
 }
 
-static void read_item(const struct mds_json *j, int obj, const char *version_key, struct mds_graph_page *p)
+static void page_reset(struct mds_graph_page *p)
+{
+    p->n = 0;
+    p->has_next = 0;
+    p->sorted = 1;
+    p->max_version = 0;
+    p->unversioned = 0;
+}
+
+static void read_item(const struct mds_json *j, int obj, int id, int ver, struct mds_graph_page *p)
 {
     struct mds_item *it = &p->items[p->n++];
-    int id = mds_json_find(j, obj, "id");
-    int ver = mds_json_find(j, obj, version_key);
     size_t vlen = 0;
     memset(it, 0, sizeof *it);
     it->body = j->js + j->tok[obj].start;
@@ -54,11 +61,7 @@ static void read_item(const struct mds_json *j, int obj, const char *version_key
 mds_err mds_graph_parse_page(struct mds_json *j, const char *body, size_t len, const char *version_key,
                              struct mds_graph_page *p, char *err, size_t errlen)
 {
-    p->n = 0;
-    p->has_next = 0;
-    p->sorted = 1;
-    p->max_version = 0;
-    p->unversioned = 0;
+    page_reset(p);
     mds_err rc = mds_json_parse(j, body, len);
     if (rc == MDS_ERR_PARSE) {
         snprintf(err, errlen, "malformed JSON page (%zu bytes) at byte %zu", len, j->err_offset);
@@ -81,7 +84,38 @@ mds_err mds_graph_parse_page(struct mds_json *j, const char *body, size_t len, c
             snprintf(err, errlen, "page item %d is not a JSON object", i);
             return MDS_ERR_PARSE;
         }
-        read_item(j, k, version_key, p);
+        read_item(j, k, mds_json_find(j, k, "id"), mds_json_find(j, k, version_key), p);
+    }
+    return MDS_OK;
+}
+
+mds_err mds_siem_parse_array(struct mds_json *j, const char *body, size_t len, struct mds_graph_page *p, char *err,
+                             size_t errlen)
+{
+    page_reset(p);
+    mds_err rc = mds_json_parse(j, body, len);
+    if (rc == MDS_ERR_PARSE) {
+        snprintf(err, errlen, "malformed JSON answer (%zu bytes) at byte %zu", len, j->err_offset);
+        return rc;
+    }
+    if (rc)
+        return rc;
+    if (j->tok[0].type != JSMN_ARRAY) {
+        snprintf(err, errlen, "answer is not a JSON array of detections");
+        return MDS_ERR_PARSE;
+    }
+    if ((rc = grow(p, (size_t)j->tok[0].size)))
+        return rc;
+    int k = 1;
+    for (int i = 0; i < j->tok[0].size; i++, k = mds_json_skip(j, k)) {
+        if (j->tok[k].type != JSMN_OBJECT) {
+            snprintf(err, errlen, "detection %d is not a JSON object", i);
+            return MDS_ERR_PARSE;
+        }
+        int id = mds_json_find_ci(j, k, "FullId");
+        if (id < 0 || j->tok[id].type != JSMN_STRING || j->tok[id].end == j->tok[id].start)
+            id = mds_json_find_ci(j, k, "AlertId");
+        read_item(j, k, id, mds_json_find_ci(j, k, "LastProcessedTimeUtc"), p);
     }
     return MDS_OK;
 }

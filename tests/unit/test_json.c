@@ -1,0 +1,106 @@
+/* Unit tests: strict JSON checking, member lookup, string decoding and
+ * escaping (including invalid UTF-8 and control characters). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/json.h"
+#include "core/mem.h"
+
+static void test_check(void **state)
+{
+    (void)state;
+    const char *good[] = {"{}", "[]", "0", "-0.5e+10", "\"\\u00e9\\n\"", " {\"a\":[1,{\"b\":null},true,false]} ",
+                          "{\"a\":\"\\\"\",\"b\":-1.0E-2}"};
+    const char *bad[] = {"",      "{",        "{\"a\" \"b\"}", "{\"a\":}",  "[1,]",   "{\"a\":1,}", "01",
+                         "1.",    "\"\\x\"",  "\"a\nb\"",      "[1 2]",     "{} {}",  "tru",        "{1:2}",
+                         "[\"a\"}", "\"\\u12\"", "-",          "{\"a\"::1}", "nulll"};
+    size_t off;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(mds_json_check(good[i], strlen(good[i]), &off), MDS_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (mds_json_check(bad[i], strlen(bad[i]), &off) != MDS_ERR_PARSE)
+            fail_msg("accepted invalid JSON: %s", bad[i]);
+    }
+    assert_int_equal(mds_json_check("[1,,2]", 6, &off), MDS_ERR_PARSE);
+    assert_int_equal(off, 3);
+}
+
+static void test_depth(void **state)
+{
+    (void)state;
+    char deep[20001];
+    size_t off;
+    memset(deep, '[', 10000);
+    memset(deep + 10000, ']', 10000);
+    deep[20000] = '\0';
+    assert_int_equal(mds_json_check(deep, 20000, &off), MDS_ERR_PARSE);
+    assert_int_equal(off, MDS_JSON_MAX_DEPTH);
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    assert_int_equal(mds_json_check(deep, 200, &off), MDS_OK);
+}
+
+static void test_find_decode(void **state)
+{
+    (void)state;
+    struct mds_json j;
+    struct mds_buf b;
+    const char doc[] = "{\"a\":{\"id\":\"inner\"},\"ID\":\"x\",\"id\":\"caf\\u00e9 \\ud83d\\ude00\\t\\/\",\"n\":\"42\"}";
+    mds_json_init(&j);
+    mds_buf_init(&b, 0);
+    assert_int_equal(mds_json_parse(&j, doc, strlen(doc)), MDS_OK);
+    int id = mds_json_find(&j, 0, "id");
+    assert_true(id > 0);
+    assert_int_equal(mds_json_decode(&j, id, &b), MDS_OK);
+    assert_string_equal(b.data, "caf\xc3\xa9 \xf0\x9f\x98\x80\t/");
+    assert_true(mds_json_find_ci(&j, 0, "Id") > 0);
+    assert_int_equal(mds_json_find(&j, 0, "missing"), -1);
+    int64_t n;
+    assert_int_equal(mds_json_int(&j, mds_json_find(&j, 0, "n"), &n), MDS_OK);
+    assert_true(n == 42);
+    char small[4];
+    assert_int_equal(mds_json_copy(&j, id, small, sizeof small), MDS_ERR_LIMIT);
+    mds_buf_finish(&b);
+    mds_json_finish(&j);
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    struct mds_buf b;
+    mds_buf_init(&b, 0);
+    const char in[] = "a\"b\\c\n\r\t\x01 \xc3\xa9 \xff\xfe \xe2\x82";
+    assert_int_equal(mds_json_escape(&b, in, sizeof in - 1), MDS_OK);
+    assert_string_equal(b.data, "a\\\"b\\\\c\\n\\r\\t\\u0001 \xc3\xa9 \\u00ff\\u00fe \\u00e2\\u0082");
+    size_t off;
+    assert_int_equal(mds_json_check(b.data, b.len, &off), MDS_ERR_PARSE); /* not quoted */
+    mds_buf_reset(&b);
+    assert_int_equal(mds_json_quote(&b, in, sizeof in - 1), MDS_OK);
+    assert_int_equal(mds_json_check(b.data, b.len, &off), MDS_OK);
+    mds_buf_finish(&b);
+}
+
+static void test_buf_ceiling(void **state)
+{
+    (void)state;
+    struct mds_buf b;
+    mds_buf_init(&b, 8);
+    assert_int_equal(mds_buf_puts(&b, "12345678"), MDS_OK);
+    assert_int_equal(mds_buf_putc(&b, '9'), MDS_ERR_LIMIT);
+    assert_string_equal(b.data, "12345678"); /* unchanged, not cut */
+    mds_buf_finish(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check),  cmocka_unit_test(test_depth),       cmocka_unit_test(test_find_decode),
+        cmocka_unit_test(test_escape), cmocka_unit_test(test_buf_ceiling),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
