@@ -20,7 +20,7 @@
 
 static const char usage_text[] =
     "usage: mdesiem emulate [options]\n\n"
-    "Runs a local Microsoft Defender cloud (token service, Graph alerts_v2) on\n"
+    "Runs a local Microsoft Defender cloud (token service, Graph, MDE API, legacy SIEM API) on\n"
     "127.0.0.1 for tests and demos. Stops cleanly on SIGTERM/SIGINT.\n\n"
     "  --listen ADDR:PORT     listen address (default 127.0.0.1:0 = a free port)\n"
     "  --port-file PATH       write the bound port number to PATH\n"
@@ -30,11 +30,21 @@ static const char usage_text[] =
     "  --client-secret S      accepted client secret (a test credential)\n"
     "  --tenant T             tenant id\n"
     "  --token-ttl SEC        access token lifetime (default 3599)\n"
-    "  --faults K=R,...       inject faults on API requests: 429, 500, 503 with rate R in [0,1]\n"
-    "  --retry-after SEC      Retry-After of 429/503 faults, may be fractional (default 1)\n";
+    "  --faults K=R,...       inject faults on API requests with rate R in [0,1]; K is 429, 500,\n"
+    "                         503, slow, truncate, malformed, reset or expire\n"
+    "  --retry-after SEC      Retry-After of 429/503 faults, may be fractional (default 1)\n"
+    "  --slow-ms MS           delay of the `slow` fault (default 2000)\n"
+    "  --quirk Q[=N],...      top-clamp=N, no-next-link, skip-limit=N, late-arrival=SECONDS,\n"
+    "                         same-timestamp=N, enum-unknown, legacy-casing (repeatable)\n"
+    "  --roles R,...|none     application roles in access tokens (default all three)\n"
+    "  --mde-rate-limit       MDE API: 100 calls/minute and 1500/hour, then 429\n"
+    "  --siem-path-prefix P   legacy SIEM API under P/api/alerts (default /siem)\n"
+    "  --tls CERTPATH         serve HTTPS; CERTPATH (PEM cert + key) is generated if missing\n"
+    "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n";
 
 enum { OPT_LISTEN = 256, OPT_PORT_FILE, OPT_SEED, OPT_ALERTS, OPT_CLIENT_ID, OPT_CLIENT_SECRET, OPT_TENANT,
-       OPT_TOKEN_TTL, OPT_FAULTS, OPT_RETRY_AFTER };
+       OPT_TOKEN_TTL, OPT_FAULTS, OPT_RETRY_AFTER, OPT_SLOW_MS, OPT_QUIRK, OPT_ROLES, OPT_MDE_RATE,
+       OPT_SIEM_PREFIX, OPT_TLS, OPT_CLOCK };
 
 static const struct option options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
@@ -47,6 +57,13 @@ static const struct option options[] = {
     {"token-ttl", required_argument, NULL, OPT_TOKEN_TTL},
     {"faults", required_argument, NULL, OPT_FAULTS},
     {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
+    {"slow-ms", required_argument, NULL, OPT_SLOW_MS},
+    {"quirk", required_argument, NULL, OPT_QUIRK},
+    {"roles", required_argument, NULL, OPT_ROLES},
+    {"mde-rate-limit", no_argument, NULL, OPT_MDE_RATE},
+    {"siem-path-prefix", required_argument, NULL, OPT_SIEM_PREFIX},
+    {"tls", required_argument, NULL, OPT_TLS},
+    {"clock", required_argument, NULL, OPT_CLOCK},
     {NULL, 0, NULL, 0},
 };
 
@@ -94,12 +111,37 @@ static int parse_seconds(const char *s, double max, double *out)
     return 0;
 }
 
+/* A path prefix: "/" then segments, no trailing slash, no '?'. */
+static int parse_prefix(char *dst, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (s[0] != '/' || n < 2 || s[n - 1] == '/' || strpbrk(s, "?#%") || strstr(s, "//"))
+        return -1;
+    return copy_arg(dst, size, s);
+}
+
+static int parse_clock(const char *s, mds_ticks *out)
+{
+    return mds_time_parse(s, strlen(s), out) == MDS_OK && *out > 0 ? 0 : -1;
+}
+
+/* Options whose parser reports its own message. */
+static int apply_spec(struct mds_emu_config *cfg, int opt, const char *arg)
+{
+    char errstr[256] = "";
+    mds_err err = opt == OPT_FAULTS ? mds_emu_faults_parse(cfg, arg, errstr, sizeof errstr)
+                  : opt == OPT_QUIRK ? mds_emu_quirks_parse(cfg, arg, errstr, sizeof errstr)
+                                     : mds_emu_roles_parse(cfg, arg, errstr, sizeof errstr);
+    if (err)
+        fprintf(stderr, "mdesiem emulate: %s\n", errstr);
+    return err ? -1 : 0;
+}
+
 /* Applies one option; returns 0 or prints why it is invalid. */
 static int apply_option(struct mds_emu_config *cfg, int opt, const char *arg, const char **port_file)
 {
     unsigned long long v = 0;
     double d = 0;
-    char errstr[256] = "";
     int bad = 0;
     switch (opt) {
     case OPT_LISTEN: bad = parse_listen(cfg, arg); break;
@@ -111,12 +153,14 @@ static int apply_option(struct mds_emu_config *cfg, int opt, const char *arg, co
     case OPT_TENANT: bad = copy_arg(cfg->tenant, sizeof cfg->tenant, arg); break;
     case OPT_TOKEN_TTL: bad = parse_u64(arg, 86400 * 365, &v) || v == 0; cfg->token_ttl = (int64_t)v; break;
     case OPT_RETRY_AFTER: bad = parse_seconds(arg, 3600, &d); cfg->retry_after = d; break;
+    case OPT_SLOW_MS: bad = parse_u64(arg, 600000, &v); cfg->slow_ms = (int64_t)v; break;
+    case OPT_MDE_RATE: cfg->mde_rate_limit = 1; break;
+    case OPT_SIEM_PREFIX: bad = parse_prefix(cfg->siem_prefix, sizeof cfg->siem_prefix, arg); break;
+    case OPT_TLS: bad = copy_arg(cfg->tls_cert, sizeof cfg->tls_cert, arg); break;
+    case OPT_CLOCK: bad = parse_clock(arg, &cfg->clock); break;
     case OPT_FAULTS:
-        if (mds_emu_faults_parse(cfg, arg, errstr, sizeof errstr)) {
-            fprintf(stderr, "mdesiem emulate: %s\n", errstr);
-            return -1;
-        }
-        break;
+    case OPT_QUIRK:
+    case OPT_ROLES: return apply_spec(cfg, opt, arg);
     default: return -1;
     }
     if (bad) {
@@ -140,7 +184,7 @@ static int write_port_file(const char *path, unsigned port)
 
 static void announce(const struct mds_emu_config *cfg, unsigned port)
 {
-    printf("mdesiem emulate: listening on http://%s:%u\n", cfg->host, port);
+    printf("mdesiem emulate: listening on %s://%s:%u\n", cfg->tls_cert[0] ? "https" : "http", cfg->host, port);
     fflush(stdout);
     printf("mdesiem emulate: client id %s\n", cfg->client_id);
     printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);
@@ -160,7 +204,7 @@ int mds_cmd_emulate(int argc, char **argv)
     mds_emu_config_defaults(&cfg);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
-        if (opt == '?' || apply_option(&cfg, opt, optarg, &port_file))
+        if (opt == '?' || apply_option(&cfg, opt, optarg ? optarg : "", &port_file))
             return MDS_EXIT_USAGE;
     if (optind < argc) {
         fprintf(stderr, "mdesiem emulate: unexpected argument '%s'\n", argv[optind]);

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "core/config.h"
 #include "core/engine.h"
+#include "serve/compat.h"
 
 static int section(struct mds_buf *b, const char *title, const char *intro, const struct mds_conf_key *keys)
 {
@@ -41,6 +42,12 @@ static int config_reference(struct mds_buf *b)
         if (!rc && mds_source_types[i]->more_keys)
             rc = mds_conf_doc_table(b, mds_source_types[i]->more_keys, 0) ? -1 : 0;
     }
+    rc = rc ? rc : section(b, "[serve]",
+                           "Compat mode: serve the legacy SIEM REST API (token endpoint and /api/alerts) from "
+                           "the alerts of the named sources, so ArcSight and QRadar SIEM REST API log sources "
+                           "keep working (docs/compat.md).",
+                           mds_serve_keys);
+    rc = rc ? rc : section(b, "[client NAME]", "A SIEM allowed to call the compat API.", mds_client_keys);
     rc = rc ? rc : section(b, "Every [output NAME]", "Keys every output type accepts.", mds_output_common_keys);
     for (int i = 0; !rc && mds_output_types[i]; i++) {
         snprintf(title, sizeof title, "[output NAME] with type = %s", mds_output_types[i]->name);

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "engine_internal.h"
+#include "serve/compat.h"
 
 #define MAX_ROUTES 32
 
@@ -236,6 +237,8 @@ static mds_err setup_routes(struct mds_engine *e, struct mds_source *s, char *er
         }
         s->routes[s->nroutes++] = names[i];
     }
+    if (e->compat && mds_compat_feeds(e->compat, s->name) && n > 0 && n < MAX_ROUTES)
+        s->routes[s->nroutes++] = MDS_COMPAT_OUTPUT;
     if (n <= 0) {
         snprintf(err, errlen, "%s:%d: %s: outputs must name between 1 and %d outputs", e->conf->path,
                  mds_conf_line(s->sec, "outputs"), label, MAX_ROUTES);
@@ -300,14 +303,70 @@ static mds_err check_section_kinds(struct mds_engine *e, char *err, size_t errle
     char label[160];
     for (size_t i = 0; i < e->conf->nsections; i++) {
         struct mds_conf_section *s = &e->conf->sections[i];
-        int named = strcmp(s->kind, "source") == 0 || strcmp(s->kind, "output") == 0;
-        if (strcmp(s->kind, "service") == 0 && !s->name)
+        int named = strcmp(s->kind, "source") == 0 || strcmp(s->kind, "output") == 0 ||
+                    strcmp(s->kind, "client") == 0;
+        if ((strcmp(s->kind, "service") == 0 || strcmp(s->kind, "serve") == 0) && !s->name)
             continue;
         if (named && s->name)
             continue;
-        snprintf(err, errlen, "%s:%d: %s: expected [service], [source NAME] or [output NAME]", e->conf->path,
+        snprintf(err, errlen, "%s:%d: %s: expected [service], [source NAME], [output NAME], [serve] or "
+                 "[client NAME]", e->conf->path,
                  s->line, mds_conf_label(s, label, sizeof label));
         return MDS_ERR_CONFIG;
+    }
+    return MDS_OK;
+}
+
+/* [serve]: the compat server and its internal output "@compat", which
+ * renders legacy detections (one per evidence) into the served table. */
+static mds_err setup_compat(struct mds_engine *e, char *err, size_t errlen)
+{
+    struct mds_conf_section *serve = NULL;
+    for (size_t i = 0; i < e->conf->nsections; i++)
+        if (strcmp(e->conf->sections[i].kind, "serve") == 0)
+            serve = &e->conf->sections[i];
+    if (!serve)
+        return MDS_OK;
+    mds_err rc = mds_compat_create(e->conf, serve, &e->compat, err, errlen);
+    if (rc)
+        return rc;
+    struct mds_output *o = mds_calloc(1, sizeof *o);
+    if (!o)
+        return MDS_ERR_NOMEM;
+    e->outputs[e->noutputs++] = o;
+    o->type = &mds_output_compat;
+    o->sec = serve;
+    o->conf = e->conf;
+    o->engine = e;
+    o->name = MDS_COMPAT_OUTPUT;
+    o->ctx = e->compat;
+    snprintf(o->tag, sizeof o->tag, "output:%s", o->name);
+    o->format = mds_format_find("legacy");
+    mds_format_opts_init(&o->format_opts);
+    o->format_opts.evidence = MDS_EVIDENCE_SPLIT;
+    return o->format ? MDS_OK : MDS_ERR_INTERNAL;
+}
+
+/* Every source [serve] names must exist. */
+static mds_err check_compat_feeds(struct mds_engine *e, char *err, size_t errlen)
+{
+    char storage[1024], *names[32];
+    struct mds_conf_section *serve = NULL;
+    if (!e->compat)
+        return MDS_OK;
+    for (size_t i = 0; i < e->noutputs; i++)
+        if (strcmp(e->outputs[i]->name, MDS_COMPAT_OUTPUT) == 0)
+            serve = e->outputs[i]->sec;
+    int n = mds_conf_split_list(mds_conf_str(serve, "sources"), storage, sizeof storage, names, 32);
+    for (int k = 0; k < n; k++) {
+        size_t i = 0;
+        while (i < e->nsources && strcmp(e->sources[i]->name, names[k]) != 0)
+            i++;
+        if (i == e->nsources) {
+            snprintf(err, errlen, "%s:%d: [serve]: sources names '%s', but there is no [source %s] section",
+                     e->conf->path, mds_conf_line(serve, "sources"), names[k], names[k]);
+            return MDS_ERR_CONFIG;
+        }
     }
     return MDS_OK;
 }
@@ -315,7 +374,8 @@ static mds_err check_section_kinds(struct mds_engine *e, char *err, size_t errle
 static mds_err build(struct mds_engine *e, char *err, size_t errlen)
 {
     mds_err rc;
-    if ((rc = check_section_kinds(e, err, errlen)) || (rc = setup_service(e, err, errlen)))
+    if ((rc = check_section_kinds(e, err, errlen)) || (rc = setup_service(e, err, errlen)) ||
+        (rc = setup_compat(e, err, errlen)))
         return rc;
     for (size_t i = 0; i < e->conf->nsections; i++)
         if (strcmp(e->conf->sections[i].kind, "output") == 0 &&
@@ -329,7 +389,7 @@ static mds_err build(struct mds_engine *e, char *err, size_t errlen)
         snprintf(err, errlen, "%s: no [source NAME] section: nothing to collect", e->conf->path);
         return MDS_ERR_CONFIG;
     }
-    return MDS_OK;
+    return check_compat_feeds(e, err, errlen);
 }
 
 mds_err mds_engine_create(struct mds_conf *conf, const struct mds_engine_opts *opts, struct mds_engine **out,
@@ -376,6 +436,7 @@ void mds_engine_destroy(struct mds_engine *e)
             o->type->destroy(o);
         mds_free(o);
     }
+    mds_compat_destroy(e->compat);
     mds_free(e->sources);
     mds_free(e->outputs);
     pthread_mutex_destroy(&e->mu);

@@ -31,6 +31,7 @@ struct mds_engine {
     atomic_int sources_running;
     int64_t started_ms;       /* wall clock when run started */
     struct mds_httpd *metrics;
+    struct mds_compat *compat; /* [serve]: the legacy SIEM API, or NULL */
 };
 
 /* /metrics and /healthz on [service] metrics_listen (serve/metrics.c). */

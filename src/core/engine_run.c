@@ -8,6 +8,7 @@
 #include "core/engine_internal.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "serve/compat.h"
 
 static void wake_outputs(struct mds_engine *e)
 {
@@ -265,6 +266,8 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
     mds_err rc = open_connections(e, err, errlen);
     if (!rc && listen && !e->opts.once)
         rc = mds_metrics_start(e, listen, err, errlen);
+    if (!rc && e->compat && !e->opts.once)
+        rc = mds_compat_start(e->compat, e->state_path, err, errlen);
     if (!rc)
         rc = start_threads(e, &nsrc, &nout, err, errlen);
     if (rc)
@@ -275,6 +278,8 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
     for (size_t i = 0; i < nout; i++)
         pthread_join(e->outputs[i]->thread, NULL);
     mds_metrics_stop(e);
+    if (e->compat)
+        mds_compat_stop(e->compat);
     close_connections(e);
     if (rc)
         return rc;

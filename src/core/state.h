@@ -108,4 +108,23 @@ struct mds_output_status {
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
 
+/* Explicit transactions for callers that write several rows at once. */
+mds_err mds_db_begin(struct mds_db *db);
+mds_err mds_db_commit(struct mds_db *db);
+void mds_db_rollback(struct mds_db *db);
+
+/* Compat mode: legacy detections served on /api/alerts, by the time
+ * mdesiem stored them (their LastProcessedTimeUtc). */
+mds_err mds_db_served_insert(struct mds_db *db, mds_ticks processed, const char *group, const char *device_tags,
+                             const char *cloud_tags, const char *body, size_t len);
+mds_err mds_db_served_latest(struct mds_db *db, mds_ticks *processed);
+mds_err mds_db_served_prune(struct mds_db *db, mds_ticks before);
+/* Calls fn for the detections with after < processed <= until, oldest
+ * first; with limit > 0 only the most recent `limit` of them. fn returns
+ * nonzero to stop. */
+mds_err mds_db_served_query(struct mds_db *db, mds_ticks after, mds_ticks until, int64_t limit,
+                            int (*fn)(void *arg, mds_ticks processed, const char *group, const char *device_tags,
+                                      const char *cloud_tags, const char *body, size_t len),
+                            void *arg);
+
 #endif

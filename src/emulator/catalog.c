@@ -6,6 +6,7 @@
  */
 #include "emulator/internal.h"
 
+#include <stdio.h>
 #include <strings.h>
 
 #define ENUM(var, evolvable_from, ...)                                                                       \
@@ -263,3 +264,53 @@ const char *const mds_emu_urls[] = {
     "https://contoso-my.sharepoint.example/personal/liz_bean/Documents/Invoice%20M\u00e4rz.html",
 };
 const size_t mds_emu_url_count = sizeof mds_emu_urls / sizeof mds_emu_urls[0];
+
+/* MDE API (PascalCase) and legacy SIEM ("Source") names of the Graph
+ * detectionSource members, by index. */
+static const struct {
+    const char *mde, *siem;
+} detection_names[] = {
+    {"Unknown", ""},
+    {"WindowsDefenderAtp", "EDR"},
+    {"WindowsDefenderAv", "Antivirus"},
+    {"WindowsDefenderSmartScreen", "SmartScreen"},
+    {"CustomerTI", "Custom TI"},
+    {"OfficeATP", "Microsoft Defender for Office 365"},
+    {"AutomatedInvestigation", "Automated investigation"},
+    {"ThreatExperts", "Microsoft Threat Experts"},
+    {"CustomDetection", "Custom detection"},
+    {"AzureAtp", "Microsoft Defender for Identity"},
+    {"MCAS", "Microsoft Defender for Cloud Apps"},
+    {"MTP", "Microsoft 365 Defender"},
+    {"AadIdentityProtection", "Azure AD Identity Protection"},
+    {"Manual", "Manual"},
+};
+
+const char *mds_emu_detection_mde(int i)
+{
+    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].mde : "Unknown";
+}
+
+const char *mds_emu_detection_siem(int i)
+{
+    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].siem : "";
+}
+
+/* Graph determination -> MDE determination where the words differ. */
+static const char *const mde_determinations[] = {
+    NULL, "Apt", "Malware", "SecurityPersonnel", "SecurityTesting", "UnwantedSoftware", "Other",
+    "MultiStagedAttack", "CompromisedUser", "Phishing", "MaliciousUserActivity", "Clean", "InsufficientData",
+    "ConfirmedUserActivity", "LineOfBusinessApplication", NULL};
+
+const char *mds_emu_determination_mde(int i)
+{
+    return i >= 0 && (size_t)i < sizeof mde_determinations / sizeof mde_determinations[0] ? mde_determinations[i]
+                                                                                          : NULL;
+}
+
+void mds_emu_pascal(const char *camel, char *out, size_t n)
+{
+    snprintf(out, n, "%s", camel);
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+}

@@ -69,6 +69,12 @@ void mds_emu_config_defaults(struct mds_emu_config *cfg);
  * outside [0,1] are MDS_ERR_ARG with a message in errstr. */
 mds_err mds_emu_faults_parse(struct mds_emu_config *cfg, const char *spec, char *errstr, size_t errlen);
 
+/* --quirk NAME[=N],...: see docs/emulator.md. */
+mds_err mds_emu_quirks_parse(struct mds_emu_config *cfg, const char *spec, char *errstr, size_t errlen);
+
+/* --roles ROLE,...|none: the application roles put into access tokens. */
+mds_err mds_emu_roles_parse(struct mds_emu_config *cfg, const char *spec, char *errstr, size_t errlen);
+
 /* Builds the universe and starts the server. On success *out owns
  * everything; release with mds_emu_destroy(). */
 mds_err mds_emu_create(const struct mds_emu_config *cfg, struct mds_emu **out, char *errstr, size_t errlen);

@@ -4,8 +4,13 @@
  * One descriptor per kind; a request draws one uniform number from the
  * seeded fault stream and the kinds' rates partition [0,1). Token and
  * /_emulator requests never draw. Drawn faults are counted per kind and
- * reported by /_emulator/state.
+ * reported by /_emulator/state. Status faults (429, 500, 503) answer
+ * before the handler; `slow` delays and then serves; `expire` makes the
+ * bearer check fail as if the token had expired; `malformed` and
+ * `truncate` damage the handler's response (see server.c); `reset`
+ * closes the connection without an answer.
  */
+#include <time.h>
 #include "emulator/internal.h"
 
 #include <stdio.h>
@@ -30,9 +35,6 @@ static const struct fault_desc faults[MDS_EMU_FAULT_COUNT] = {
     [MDS_EMU_FAULT_EXPIRE] = {"expire", 0, NULL, NULL, 0},
 };
 
-/* Kinds implemented so far; the others are refused by the parser. */
-static int implemented(int kind) { return faults[kind].status != 0; }
-
 const char *mds_emu_fault_name(int kind) { return kind >= 0 && kind < MDS_EMU_FAULT_COUNT ? faults[kind].name : "?"; }
 
 static mds_err parse_one(struct mds_emu_config *cfg, const char *item, size_t n, char *errstr, size_t errlen)
@@ -40,7 +42,7 @@ static mds_err parse_one(struct mds_emu_config *cfg, const char *item, size_t n,
     const char *eq = memchr(item, '=', n);
     size_t kn = eq ? (size_t)(eq - item) : n;
     for (int k = 0; k < MDS_EMU_FAULT_COUNT; k++) {
-        if (strlen(faults[k].name) != kn || strncmp(faults[k].name, item, kn) != 0 || !implemented(k))
+        if (strlen(faults[k].name) != kn || strncmp(faults[k].name, item, kn) != 0)
             continue;
         char num[32], *end;
         size_t vn = eq ? n - kn - 1 : 0;
@@ -56,7 +58,8 @@ static mds_err parse_one(struct mds_emu_config *cfg, const char *item, size_t n,
         cfg->fault_rate[k] = rate;
         return MDS_OK;
     }
-    snprintf(errstr, errlen, "--faults: '%.*s' is not KIND=RATE with KIND one of 429, 500, 503", (int)n, item);
+    snprintf(errstr, errlen, "--faults: '%.*s' is not KIND=RATE with KIND one of 429, 500, 503, slow, truncate, malformed, "
+             "reset, expire", (int)n, item);
     return MDS_ERR_ARG;
 }
 
@@ -121,9 +124,20 @@ static void graph_throttled(struct mds_emu_req *req, const struct fault_desc *f)
     mds_emu_jw_close(&w, '}');
 }
 
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
 int mds_emu_fault_apply(struct mds_emu_req *req, int kind)
 {
     const struct fault_desc *f = &faults[kind];
+    if (kind == MDS_EMU_FAULT_SLOW)
+        sleep_ms(req->emu->cfg.slow_ms);
+    if (kind == MDS_EMU_FAULT_RESET)
+        return 1;
     if (!f->status)
         return 0;
     if (kind == MDS_EMU_FAULT_429 && req->door == MDS_EMU_DOOR_GRAPH)

@@ -27,7 +27,7 @@ static mds_ticks between(struct mds_emu_rng *r, mds_ticks lo, mds_ticks hi)
     return hi > lo ? lo + (mds_ticks)pick(r, (uint64_t)(hi - lo)) : lo;
 }
 
-void mds_emu_gen_basics(struct mds_emu_alert *a)
+void mds_emu_gen_basics(struct mds_emu_alert *a, int evolvable)
 {
     struct mds_emu_rng r;
     mds_emu_rng_seed(&r, a->gen, S_BASICS);
@@ -37,6 +37,11 @@ void mds_emu_gen_basics(struct mds_emu_alert *a)
     if (pick(&r, 5) == 0) /* the same detection at another severity */
         a->severity = (uint8_t)(MDS_EMU_SEV_INFORMATIONAL + pick(&r, 4));
     a->service = t->service;
+    a->detection = t->detection;
+    if (evolvable && pick(&r, 4) == 0) { /* Sentinel / Defender for Cloud and their newer sources */
+        a->service = (uint8_t)(mds_emu_service_source.evolvable + pick(&r, 2));
+        a->detection = (uint8_t)(mds_emu_detection_source.evolvable + pick(&r, 7));
+    }
 }
 
 /* Copies fmt into dst replacing the first "%s" with arg. */

@@ -11,6 +11,7 @@
  */
 #include "emulator/internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,184 +23,37 @@
 #define GRAPH_TOP_MAX 2000
 #define ALERTS_CONTEXT "https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2"
 
-/* Parses a non-negative decimal of at most 9 digits. */
-static int parse_count(const char *s, size_t *out)
-{
-    size_t v = 0, n = 0;
-    for (; s[n] >= '0' && s[n] <= '9' && n < 10; n++)
-        v = v * 10 + (size_t)(s[n] - '0');
-    if (n == 0 || n > 9 || s[n])
-        return -1;
-    *out = v;
-    return 0;
-}
+#define SEL(f) offsetof(struct mds_emu_select, f)
 
-/* Narrows [lo, hi] (inclusive ticks) by one comparison. */
-static int narrow(const struct mds_emu_clause *c, mds_ticks *lo, mds_ticks *hi)
-{
-    mds_ticks t = c->time;
-    switch (c->op) {
-    case MDS_EMU_OP_EQ:
-        *lo = t > *lo ? t : *lo;
-        *hi = t < *hi ? t : *hi;
-        return 0;
-    case MDS_EMU_OP_GE:
-        *lo = t > *lo ? t : *lo;
-        return 0;
-    case MDS_EMU_OP_GT:
-        *lo = t + 1 > *lo ? t + 1 : *lo;
-        return 0;
-    case MDS_EMU_OP_LE:
-        *hi = t < *hi ? t : *hi;
-        return 0;
-    case MDS_EMU_OP_LT:
-        *hi = t - 1 < *hi ? t - 1 : *hi;
-        return 0;
-    default:
-        return -1;
-    }
-}
+static const struct mds_emu_prop alert_props[] = {
+    {"lastUpdateDateTime", MDS_EMU_PROP_UPDATED, NULL, 0, NULL},
+    {"createdDateTime", MDS_EMU_PROP_CREATED, NULL, 0, NULL},
+    {"status", MDS_EMU_PROP_ENUM, &mds_emu_status, SEL(status), NULL},
+    {"severity", MDS_EMU_PROP_ENUM, &mds_emu_severity, SEL(severity), NULL},
+    {"serviceSource", MDS_EMU_PROP_ENUM, &mds_emu_service_source, SEL(service), NULL},
+    {"classification", MDS_EMU_PROP_ENUM, &mds_emu_classification, SEL(classification), NULL},
+    {"determination", MDS_EMU_PROP_ENUM, &mds_emu_determination, SEL(determination), NULL},
+    {"assignedTo", MDS_EMU_PROP_ASSIGNEE, NULL, 0, NULL},
+    {NULL, 0, NULL, 0, NULL},
+};
 
-/* An `eq 'member'` clause on an enum property. */
-static int enum_clause(const struct mds_emu_clause *c, const struct mds_emu_enum *e, int *field,
-                       struct mds_emu_select *s, char *msg, size_t n)
-{
-    int v = c->kind == MDS_EMU_VAL_STRING ? mds_emu_enum_find(e, c->str) : -1;
-    if (c->op != MDS_EMU_OP_EQ || c->kind != MDS_EMU_VAL_STRING) {
-        snprintf(msg, n, "Invalid filter clause: only '%s eq '<value>'' is supported.", c->prop);
-        return -1;
-    }
-    if (v < 0) {
-        snprintf(msg, n, "Invalid filter clause: the string '%s' is not a valid enumeration type constant for '%s'.",
-                 c->str, c->prop);
-        return -1;
-    }
-    if (*field >= 0 && *field != v)
-        s->empty = 1;
-    *field = v;
-    return 0;
-}
+static const struct mds_emu_door_desc alerts_door = {
+    "microsoft.graph.security.alert", alert_props, "lastUpdateDateTime", "createdDateTime",
+    GRAPH_TOP_DEFAULT, GRAPH_TOP_MAX, 1,
+};
 
-static int assignee_clause(const struct mds_emu_clause *c, struct mds_emu_select *s, char *msg, size_t n)
-{
-    if (c->op != MDS_EMU_OP_EQ || (c->kind != MDS_EMU_VAL_STRING && c->kind != MDS_EMU_VAL_NULL)) {
-        snprintf(msg, n, "Invalid filter clause: only 'assignedTo eq '<value>'' or 'eq null' is supported.");
-        return -1;
-    }
-    int v = c->kind == MDS_EMU_VAL_NULL ? 0 : -1;
-    for (size_t i = 1; v < 0 && i < mds_emu_analyst_count; i++)
-        if (strcasecmp(mds_emu_analysts[i], c->str) == 0)
-            v = (int)i;
-    if (v < 0 || (s->assignee >= 0 && s->assignee != v))
-        s->empty = 1;
-    s->assignee = v < 0 ? 0 : v;
-    return 0;
-}
-
-static int time_clause(const struct mds_emu_clause *c, mds_ticks *lo, mds_ticks *hi, char *msg, size_t n)
-{
-    if (c->kind != MDS_EMU_VAL_TIME || narrow(c, lo, hi)) {
-        snprintf(msg, n, "Invalid filter clause: '%s' must be compared with ge, gt, le, lt or eq to an unquoted "
-                 "DateTimeOffset literal such as 2024-01-01T00:00:00Z.", c->prop);
-        return -1;
-    }
-    return 0;
-}
-
-static int apply_filter(const char *text, struct mds_emu_select *s, char *msg, size_t n)
-{
-    struct mds_emu_filter f;
-    if (mds_emu_filter_parse(text, strlen(text), &f)) {
-        snprintf(msg, n, "%s", f.err);
-        return -1;
-    }
-    for (int i = 0; i < f.n; i++) {
-        const struct mds_emu_clause *c = &f.c[i];
-        int bad;
-        if (strcasecmp(c->prop, "lastUpdateDateTime") == 0)
-            bad = time_clause(c, &s->upd_lo, &s->upd_hi, msg, n);
-        else if (strcasecmp(c->prop, "createdDateTime") == 0)
-            bad = time_clause(c, &s->cre_lo, &s->cre_hi, msg, n);
-        else if (strcasecmp(c->prop, "status") == 0)
-            bad = enum_clause(c, &mds_emu_status, &s->status, s, msg, n);
-        else if (strcasecmp(c->prop, "severity") == 0)
-            bad = enum_clause(c, &mds_emu_severity, &s->severity, s, msg, n);
-        else if (strcasecmp(c->prop, "serviceSource") == 0)
-            bad = enum_clause(c, &mds_emu_service_source, &s->service, s, msg, n);
-        else if (strcasecmp(c->prop, "classification") == 0)
-            bad = enum_clause(c, &mds_emu_classification, &s->classification, s, msg, n);
-        else if (strcasecmp(c->prop, "determination") == 0)
-            bad = enum_clause(c, &mds_emu_determination, &s->determination, s, msg, n);
-        else if (strcasecmp(c->prop, "assignedTo") == 0)
-            bad = assignee_clause(c, s, msg, n);
-        else {
-            snprintf(msg, n, "Invalid filter clause: Could not find a property named '%s' on type "
-                     "'microsoft.graph.security.alert'.", c->prop);
-            bad = 1;
-        }
-        if (bad)
-            return -1;
-    }
-    return 0;
-}
-
-static int apply_orderby(const char *text, struct mds_emu_select *s, char *msg, size_t n)
-{
-    char prop[48] = "", dir[8] = "asc", extra[2] = "";
-    int k = sscanf(text, " %47s %7s %1s", prop, dir, extra);
-    if (k >= 1 && k <= 2 && strcasecmp(prop, "lastUpdateDateTime") == 0)
-        s->order = MDS_EMU_ORDER_UPDATED;
-    else if (k >= 1 && k <= 2 && strcasecmp(prop, "createdDateTime") == 0)
-        s->order = MDS_EMU_ORDER_CREATED;
-    else
-        k = 0;
-    if (k && (strcasecmp(dir, "asc") == 0 || strcasecmp(dir, "desc") == 0)) {
-        s->desc = strcasecmp(dir, "desc") == 0;
-        return 0;
-    }
-    snprintf(msg, n, "Invalid $orderby '%.64s': use lastUpdateDateTime or createdDateTime, asc or desc.", text);
-    return -1;
-}
-
-/* Reads the query options into s; on error writes a message. */
-static int graph_query(const struct mds_emu_req *req, struct mds_emu_select *s, char *msg, size_t n)
-{
-    const struct mds_emu_params *ps = &req->params;
-    const char *v;
-    size_t top = GRAPH_TOP_DEFAULT;
-    if ((v = mds_emu_params_get(ps, "$top")) && parse_count(v, &top)) {
-        snprintf(msg, n, "Invalid value '%.32s' for query option $top: expected a non-negative integer.", v);
-        return -1;
-    }
-    s->top = top > GRAPH_TOP_MAX ? GRAPH_TOP_MAX : top;
-    if (req->emu->cfg.quirks.top_clamp && s->top > req->emu->cfg.quirks.top_clamp)
-        s->top = req->emu->cfg.quirks.top_clamp;
-    if ((v = mds_emu_params_get(ps, "$skip")) && parse_count(v, &s->skip)) {
-        snprintf(msg, n, "Invalid value '%.32s' for query option $skip: expected a non-negative integer.", v);
-        return -1;
-    }
-    if ((v = mds_emu_params_get(ps, "$count"))) {
-        if (strcasecmp(v, "true") != 0 && strcasecmp(v, "false") != 0) {
-            snprintf(msg, n, "Invalid value '%.32s' for query option $count: expected true or false.", v);
-            return -1;
-        }
-        s->want_count = strcasecmp(v, "true") == 0;
-    }
-    if ((v = mds_emu_params_get(ps, "$orderby")) && apply_orderby(v, s, msg, n))
-        return -1;
-    if ((v = mds_emu_params_get(ps, "$filter")) && apply_filter(v, s, msg, n))
-        return -1;
-    return 0;
-}
-
-static void next_link(struct mds_emu_jw *w, const struct mds_emu_req *req, size_t skip)
+void mds_emu_next_link(struct mds_emu_jw *w, const struct mds_emu_req *req, size_t skip)
 {
     struct mds_buf link;
     char num[24];
     mds_buf_init(&link, 64 * 1024);
     snprintf(num, sizeof num, "%zu", skip);
-    mds_err err = mds_buf_printf(&link, "http://%s/v1.0/security/alerts_v2?",
+    mds_err err = mds_buf_printf(&link, "%s://%s", req->emu->cfg.tls_cert[0] ? "https" : "http",
                                  req->host ? req->host : "127.0.0.1");
+    for (int i = 0; !err && i < req->nseg; i++)
+        err = mds_buf_printf(&link, "/%s", req->seg[i]);
+    if (!err)
+        err = mds_buf_putc(&link, '?');
     if (!err)
         err = mds_emu_params_rebuild(&req->params, "$skip", num, &link);
     if (err)
@@ -209,18 +63,17 @@ static void next_link(struct mds_emu_jw *w, const struct mds_emu_req *req, size_
     mds_buf_finish(&link);
 }
 
-static int include_unknown(const struct mds_emu_req *req)
+int mds_emu_include_unknown(const struct mds_emu_req *req)
 {
     const char *p = mds_emu_request_header(req, "Prefer");
     return p && strcasestr(p, "include-unknown-enum-members") != NULL;
 }
 
-/* Renders alerts[0..n) as the "value" array. */
-static void render_list(struct mds_emu_jw *w, const struct mds_emu_req *req, const struct mds_emu_alert *alerts,
-                        size_t n, struct mds_emu_model *m)
+void mds_emu_graph_render_list_as(struct mds_emu_jw *w, const struct mds_emu_req *req, const char *key,
+                                  const struct mds_emu_alert *alerts, size_t n, struct mds_emu_model *m)
 {
-    struct mds_emu_render r = {req->emu->cfg.tenant, NULL, include_unknown(req)};
-    mds_emu_jw_open(w, "value", '[');
+    struct mds_emu_render r = {req->emu->cfg.tenant, NULL, mds_emu_include_unknown(req)};
+    mds_emu_jw_open(w, key, '[');
     for (size_t i = 0; i < n && !w->err; i++) {
         mds_emu_gen_model(&alerts[i], m);
         mds_emu_render_graph(w, &r, m);
@@ -239,8 +92,7 @@ void mds_emu_graph_alerts(struct mds_emu_req *req)
     int more = 0;
     if (mds_emu_auth(req, MDS_EMU_ROLE_ALERT))
         return;
-    mds_emu_select_init(&s);
-    if (graph_query(req, &s, msg, sizeof msg)) {
+    if (mds_emu_query(req, &alerts_door, &s, msg, sizeof msg)) {
         mds_emu_graph_error(req, 400, "BadRequest", msg);
         return;
     }
@@ -260,8 +112,8 @@ void mds_emu_graph_alerts(struct mds_emu_req *req)
     if (s.want_count)
         mds_emu_jw_int(&w, "@odata.count", (int64_t)count);
     if (more && n > 0 && !e->cfg.quirks.no_next_link)
-        next_link(&w, req, s.skip + n);
-    render_list(&w, req, page, n, m);
+        mds_emu_next_link(&w, req, s.skip + n);
+    mds_emu_graph_render_list_as(&w, req, "value", page, n, m);
     mds_emu_jw_close(&w, '}');
     req->status = 200;
     if (w.err)
@@ -293,7 +145,7 @@ void mds_emu_graph_alert(struct mds_emu_req *req)
         mds_emu_graph_error(req, 500, "generalException", "out of memory");
         return;
     }
-    struct mds_emu_render r = {e->cfg.tenant, ALERTS_CONTEXT "/$entity", include_unknown(req)};
+    struct mds_emu_render r = {e->cfg.tenant, ALERTS_CONTEXT "/$entity", mds_emu_include_unknown(req)};
     struct mds_emu_jw w;
     mds_emu_gen_model(&a, m);
     mds_emu_jw_init(&w, &req->out);

@@ -25,6 +25,8 @@
 #include "core/timeutil.h"
 #include "emulator/emulator.h"
 
+struct mds_emu_req;
+
 /* "no timestamp": rendered as JSON null. */
 #define MDS_EMU_NO_TIME INT64_MIN
 
@@ -109,6 +111,14 @@ int mds_emu_enum_find(const struct mds_emu_enum *e, const char *name);
  * unless include_unknown is set. */
 const char *mds_emu_enum_name(const struct mds_emu_enum *e, int i, int include_unknown);
 
+/* MDE API and legacy SIEM spellings of detectionSource member i. */
+const char *mds_emu_detection_mde(int i);
+const char *mds_emu_detection_siem(int i);
+/* MDE spelling of determination member i, or NULL for "unknown". */
+const char *mds_emu_determination_mde(int i);
+/* camelCase -> PascalCase into out. */
+void mds_emu_pascal(const char *camel, char *out, size_t n);
+
 /* Well-known members used by the generator and the doors. */
 enum { MDS_EMU_SEV_INFORMATIONAL = 1, MDS_EMU_SEV_LOW, MDS_EMU_SEV_MEDIUM, MDS_EMU_SEV_HIGH };
 enum { MDS_EMU_ST_NEW = 1, MDS_EMU_ST_IN_PROGRESS, MDS_EMU_ST_RESOLVED };
@@ -170,6 +180,7 @@ struct mds_emu_alert {
     uint8_t tmpl;         /* index in mds_emu_templates */
     uint8_t severity;
     uint8_t service;
+    uint8_t detection;    /* index in mds_emu_detection_source */
     uint8_t status;
     uint8_t classification;
     uint8_t determination;
@@ -179,6 +190,23 @@ struct mds_emu_alert {
 struct mds_emu_version {
     uint32_t alert;
     mds_ticks updated;
+};
+
+/* Alerts join the newest incident while it has fewer than this many. */
+#define MDS_EMU_INCIDENT_MAX_ALERTS 5
+
+/* An incident: alerts are appended in creation order and join only the
+ * newest incident, so its alerts are one contiguous index range. */
+struct mds_emu_incident {
+    uint32_t first, count;
+};
+
+/* What Graph shows of an incident, derived from its alerts. */
+struct mds_emu_incident_view {
+    uint32_t id, first, count;
+    mds_ticks created, updated;
+    int status, severity, classification, determination, assignee;
+    struct mds_emu_alert alerts[MDS_EMU_INCIDENT_MAX_ALERTS];
 };
 
 struct mds_emu_universe {
@@ -192,8 +220,10 @@ struct mds_emu_universe {
     size_t nversions, versions_cap;
     struct mds_emu_rng rng;
     mds_ticks last_issued; /* the monotonic clock */
-    uint32_t next_incident;
-    unsigned incident_fill; /* alerts in the newest incident */
+    size_t same_left;      /* quirk same-timestamp: reuses left */
+    struct mds_emu_incident *incidents;
+    size_t nincidents, incidents_cap;
+    uint32_t incident_base; /* id of incidents[0] */
     struct mds_emu_quirks quirks;
 };
 
@@ -232,6 +262,15 @@ void mds_emu_select_init(struct mds_emu_select *s);
  * Caller holds the universe lock. */
 void mds_emu_universe_select(const struct mds_emu_universe *u, const struct mds_emu_select *s,
                              struct mds_emu_alert *out, size_t *n, int *more, size_t *count);
+
+/* The Graph view of incident k (index, not id), with copies of its alerts. */
+void mds_emu_incident_view(const struct mds_emu_universe *u, size_t k, struct mds_emu_incident_view *v);
+/* Index of incident `id`, or -1. */
+long mds_emu_incident_find(const struct mds_emu_universe *u, uint32_t id);
+/* Incidents matching s (status = incidentStatus member), ordered and
+ * paged into out[0..s->top). Caller holds the universe lock. */
+mds_err mds_emu_universe_incidents(const struct mds_emu_universe *u, const struct mds_emu_select *s,
+                                   struct mds_emu_incident_view *out, size_t *n, int *more, size_t *count);
 
 /* --------------------------------------------------------------- gen */
 
@@ -296,9 +335,11 @@ struct mds_emu_model {
     struct mds_emu_evidence ev[MDS_EMU_MAX_EVIDENCE];
 };
 
-/* Fills the cheap fields of a new alert (template, severity, service)
- * from its generator seed, so filters never need the full model. */
-void mds_emu_gen_basics(struct mds_emu_alert *a);
+/* Fills the cheap fields of a new alert (template, severity, service,
+ * detection source) from its generator seed, so filters never need the
+ * full model. With `evolvable`, some alerts get enum members that only
+ * clients sending Prefer: include-unknown-enum-members may see. */
+void mds_emu_gen_basics(struct mds_emu_alert *a, int evolvable);
 /* Builds the full model of alert a (deterministic in a). */
 void mds_emu_gen_model(const struct mds_emu_alert *a, struct mds_emu_model *m);
 
@@ -310,6 +351,14 @@ struct mds_emu_render {
 };
 
 void mds_emu_render_graph(struct mds_emu_jw *w, const struct mds_emu_render *r, const struct mds_emu_model *m);
+/* Number of legacy SIEM detections of an alert (process + file evidence). */
+int mds_emu_siem_parts(const struct mds_emu_model *m);
+/* Legacy SIEM detection `part` (0-based) of the alert: 50 flat fields.
+ * legacy_casing uses the S9 key spelling (IPAddress, URL, ReportId, ...). */
+void mds_emu_render_siem(struct mds_emu_jw *w, const struct mds_emu_model *m, int part, int legacy_casing);
+/* MDE API shape; evidence is [] unless with_evidence. */
+void mds_emu_render_mde(struct mds_emu_jw *w, const struct mds_emu_render *r, const struct mds_emu_model *m,
+                        int with_evidence);
 
 /* ------------------------------------------------------------- filter */
 
@@ -338,6 +387,41 @@ struct mds_emu_filter {
  * with optional parentheses. MDS_ERR_PARSE with f->err on failure. Pure. */
 mds_err mds_emu_filter_parse(const char *s, size_t len, struct mds_emu_filter *f);
 
+/* -------------------------------------------------------------- query */
+
+enum mds_emu_prop_kind {
+    MDS_EMU_PROP_UPDATED = 0, /* the door's lastUpdate timestamp */
+    MDS_EMU_PROP_CREATED,     /* the door's creation timestamp */
+    MDS_EMU_PROP_ENUM,        /* eq 'member' of an enum, stored at offset */
+    MDS_EMU_PROP_ASSIGNEE,    /* assignedTo eq '...' | null */
+    MDS_EMU_PROP_INCIDENT     /* incidentId eq N */
+};
+
+/* One filterable property of a door. */
+struct mds_emu_prop {
+    const char *name;
+    enum mds_emu_prop_kind kind;
+    const struct mds_emu_enum *e;
+    size_t offset;        /* of the int field in struct mds_emu_select */
+    const char *alias;    /* another accepted spelling of member 0 */
+};
+
+/* What a door accepts in its query options. */
+struct mds_emu_door_desc {
+    const char *type_name;    /* for "Could not find a property" */
+    const struct mds_emu_prop *props; /* NULL-name terminated */
+    const char *updated_name, *created_name; /* $orderby properties */
+    size_t top_default, top_max;
+    int clamp_top;            /* clamp $top above top_max, else 400 */
+};
+
+/* Parses a non-negative decimal of at most 9 digits. */
+int mds_emu_parse_count(const char *s, size_t *out);
+/* Reads $filter, $top, $skip, $orderby, $count into s (initialising it);
+ * on error writes a message for a 400 and returns nonzero. */
+int mds_emu_query(const struct mds_emu_req *req, const struct mds_emu_door_desc *d, struct mds_emu_select *s,
+                  char *msg, size_t n);
+
 /* ------------------------------------------------------------- params */
 
 struct mds_emu_param {
@@ -363,6 +447,8 @@ const char *mds_emu_params_get(const struct mds_emu_params *ps, const char *key)
 /* Appends the query with `key` set to `value` (replacing, or added). */
 mds_err mds_emu_params_rebuild(const struct mds_emu_params *ps, const char *key, const char *value,
                                struct mds_buf *out);
+/* Appends s percent-encoded (RFC 3986 unreserved characters kept). */
+mds_err mds_emu_url_encode(struct mds_buf *out, const char *s);
 /* Decodes %XX and '+' in place; returns the new length. */
 size_t mds_emu_url_decode(char *s, size_t len);
 
@@ -389,6 +475,7 @@ struct mds_emu_req {
     char request_id[37];
     mds_ticks now;
     enum mds_emu_door door;
+    int siem;                  /* legacy SIEM request: exporter Host or path prefix */
     /* response */
     unsigned status;
     struct mds_buf out;
@@ -396,6 +483,7 @@ struct mds_emu_req {
     const char *hname[MDS_EMU_MAX_HEADERS];
     char hvalue[MDS_EMU_MAX_HEADERS][160];
     int nheaders;
+    char *location;            /* owned: Location header of a redirect */
     int fault;                 /* injected fault kind, or -1 */
 };
 
@@ -412,6 +500,15 @@ struct mds_emu_stats {
     uint64_t faults[MDS_EMU_FAULT_COUNT];
 };
 
+#define MDS_EMU_RATE_MINUTE 100
+#define MDS_EMU_RATE_HOUR 1500
+
+/* Monotonic times (ms) of the last MDS_EMU_RATE_HOUR admitted MDE calls. */
+struct mds_emu_ratelimit {
+    int64_t calls[MDS_EMU_RATE_HOUR];
+    size_t count;
+};
+
 struct mds_emu {
     struct mds_emu_config cfg;
     pthread_mutex_t lock;        /* guards universe */
@@ -419,9 +516,11 @@ struct mds_emu {
     pthread_mutex_t stats_lock;  /* guards stats and fault_rng */
     struct mds_emu_stats stats;
     struct mds_emu_rng fault_rng;
+    struct mds_emu_ratelimit mde_rate; /* guarded by stats_lock */
     uint64_t request_counter;    /* atomic */
     unsigned char token_key[32];
     void *daemon;                /* struct MHD_Daemon */
+    char *tls_cert, *tls_key;    /* PEM, with --tls */
     unsigned port;
 };
 
@@ -433,6 +532,8 @@ const char *mds_emu_request_header(const struct mds_emu_req *req, const char *na
 
 /* Response helpers (server.c). */
 void mds_emu_header(struct mds_emu_req *req, const char *name, const char *value);
+/* Answers 302 with a Location header of any length. */
+void mds_emu_redirect(struct mds_emu_req *req, const char *url);
 /* Graph-shaped error {"error":{"code","message","innerError":{...}}}. */
 void mds_emu_graph_error(struct mds_emu_req *req, unsigned status, const char *code, const char *message);
 /* Error in the shape of the request's door. */
@@ -453,29 +554,61 @@ int mds_emu_fault_apply(struct mds_emu_req *req, int kind);
 /* Name of a fault kind as used by --faults and /_emulator/state. */
 const char *mds_emu_fault_name(int kind);
 
-/* Token service (token.c). */
+/* Token service (oauth.c) and tokens (token.c). */
 void mds_emu_token_v1(struct mds_emu_req *req);
 void mds_emu_token_v2(struct mds_emu_req *req);
+void mds_emu_authorize_v1(struct mds_emu_req *req);
+void mds_emu_authorize_v2(struct mds_emu_req *req);
 void mds_emu_token_key(struct mds_emu *e);
+/* Appends header.payload.signature (HS256) of a JSON payload to out. */
+mds_err mds_emu_jwt_seal(const struct mds_emu *e, const struct mds_buf *payload, struct mds_buf *out);
+/* Verifies a JWT's signature and decodes its payload; NULL or a message. */
+const char *mds_emu_jwt_open(const struct mds_emu *e, const char *token, size_t len, struct mds_buf *payload);
+/* Appends a signed access token for `aud` issued at `now` (seconds). */
+mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now, struct mds_buf *out);
 /* Application roles a token can carry (bit i = mds_emu_role_names[i]). */
 enum { MDS_EMU_ROLE_ALERT = 1, MDS_EMU_ROLE_INCIDENT = 2, MDS_EMU_ROLE_MDE = 4, MDS_EMU_ROLE_ALL = 7 };
 #define MDS_EMU_ROLE_COUNT 3
 extern const char *const mds_emu_role_names[MDS_EMU_ROLE_COUNT];
+/* The token check's message for a token of another tenant. */
+extern const char mds_emu_msg_wrong_tenant[];
 /* NULL when `token` is a valid, unexpired token of this tenant whose
  * audience fits `door` (or is http(s)://host), with *roles set; else a
  * message for the 401. */
 const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len, enum mds_emu_door door,
                                 const char *host, unsigned *roles);
 
-/* Graph (graph.c). */
+/* Graph (graph.c, incidents.c). */
 void mds_emu_graph_alerts(struct mds_emu_req *req);
 void mds_emu_graph_alert(struct mds_emu_req *req);
+void mds_emu_graph_incidents(struct mds_emu_req *req);
+void mds_emu_graph_incident(struct mds_emu_req *req);
+void mds_emu_graph_incident_alerts(struct mds_emu_req *req);
+/* "@odata.nextLink": this request's URL with $skip set to skip. */
+void mds_emu_next_link(struct mds_emu_jw *w, const struct mds_emu_req *req, size_t skip);
+/* The client sent Prefer: include-unknown-enum-members. */
+int mds_emu_include_unknown(const struct mds_emu_req *req);
+/* Renders alerts[0..n) in the Graph shape as array member `key` (m is
+ * scratch). */
+void mds_emu_graph_render_list_as(struct mds_emu_jw *w, const struct mds_emu_req *req, const char *key,
+                                  const struct mds_emu_alert *alerts, size_t n, struct mds_emu_model *m);
+
+/* MDE API (mde.c). */
+void mds_emu_mde_alerts(struct mds_emu_req *req);
+void mds_emu_mde_alert(struct mds_emu_req *req);
+
+/* Legacy SIEM API (siem.c). */
+void mds_emu_siem_alerts(struct mds_emu_req *req);
 
 /* Admin (admin.c). */
 void mds_emu_admin_create(struct mds_emu_req *req);
 void mds_emu_admin_update(struct mds_emu_req *req);
 void mds_emu_admin_state(struct mds_emu_req *req);
 void mds_emu_admin_versions(struct mds_emu_req *req);
+
+/* TLS (tls.c): reads CERTPATH, generating a self-signed certificate
+ * there first if it does not exist; returns owned PEM strings. */
+mds_err mds_emu_tls_load(const char *path, char **cert_pem, char **key_pem, char *errstr, size_t n);
 
 /* Ceilings. */
 #define MDS_EMU_MAX_BODY ((size_t)64 * 1024)

@@ -186,7 +186,7 @@ static void identity(struct mds_emu_jw *w, const struct mds_emu_render *r, const
     mds_emu_jw_str(w, "classification", en(&mds_emu_classification, a->classification, r));
     mds_emu_jw_str(w, "determination", en(&mds_emu_determination, a->determination, r));
     mds_emu_jw_str(w, "serviceSource", en(&mds_emu_service_source, a->service, r));
-    mds_emu_jw_str(w, "detectionSource", en(&mds_emu_detection_source, m->t->detection, r));
+    mds_emu_jw_str(w, "detectionSource", en(&mds_emu_detection_source, m->a.detection, r));
     mds_emu_jw_str(w, "productName", a->service == 1 ? "Microsoft Defender for Endpoint" : "Microsoft Defender XDR");
     mds_emu_jw_str(w, "detectorId", m->detector);
     mds_emu_jw_str(w, "tenantId", r->tenant);

@@ -29,12 +29,20 @@
 static const struct mds_emu_route routes[] = {
     {"POST", "/*/oauth2/token", MDS_EMU_DOOR_TOKEN, mds_emu_token_v1},
     {"POST", "/*/oauth2/v2.0/token", MDS_EMU_DOOR_TOKEN, mds_emu_token_v2},
+    {"GET", "/*/oauth2/authorize", MDS_EMU_DOOR_TOKEN, mds_emu_authorize_v1},
+    {"GET", "/*/oauth2/v2.0/authorize", MDS_EMU_DOOR_TOKEN, mds_emu_authorize_v2},
     {"GET", "/v1.0/security/alerts_v2", MDS_EMU_DOOR_GRAPH, mds_emu_graph_alerts},
     {"GET", "/v1.0/security/alerts_v2/*", MDS_EMU_DOOR_GRAPH, mds_emu_graph_alert},
+    {"GET", "/v1.0/security/incidents", MDS_EMU_DOOR_GRAPH, mds_emu_graph_incidents},
+    {"GET", "/v1.0/security/incidents/*", MDS_EMU_DOOR_GRAPH, mds_emu_graph_incident},
+    {"GET", "/v1.0/security/incidents/*/alerts", MDS_EMU_DOOR_GRAPH, mds_emu_graph_incident_alerts},
     {"POST", "/_emulator/create", MDS_EMU_DOOR_ADMIN, mds_emu_admin_create},
     {"POST", "/_emulator/update", MDS_EMU_DOOR_ADMIN, mds_emu_admin_update},
     {"GET", "/_emulator/state", MDS_EMU_DOOR_ADMIN, mds_emu_admin_state},
     {"GET", "/_emulator/versions", MDS_EMU_DOOR_ADMIN, mds_emu_admin_versions},
+    {"GET", "/api/alerts", MDS_EMU_DOOR_MDE, mds_emu_mde_alerts},
+    {"GET", "/api/alerts/*", MDS_EMU_DOOR_MDE, mds_emu_mde_alert},
+    {"GET", "/api/alerts", MDS_EMU_DOOR_SIEM, mds_emu_siem_alerts},
 };
 
 mds_ticks mds_emu_now(const struct mds_emu *e) { return e->cfg.clock ? e->cfg.clock : mds_time_now(); }
@@ -48,6 +56,13 @@ void mds_emu_header(struct mds_emu_req *req, const char *name, const char *value
     req->hname[req->nheaders] = name;
     snprintf(req->hvalue[req->nheaders], sizeof req->hvalue[0], "%s", value);
     req->nheaders++;
+}
+
+void mds_emu_redirect(struct mds_emu_req *req, const char *url)
+{
+    mds_free(req->location);
+    req->location = mds_strdup(url);
+    req->status = req->location ? 302 : 500;
 }
 
 const char *mds_emu_request_header(const struct mds_emu_req *req, const char *name)
@@ -121,12 +136,21 @@ int mds_emu_auth(struct mds_emu_req *req, unsigned need_roles)
         msg = "Authorization header must use the Bearer scheme.";
     else
         msg = mds_emu_token_check(req->emu, h + 7, strlen(h + 7), req->door, req->host, &roles);
+    if (msg == mds_emu_msg_wrong_tenant && req->door == MDS_EMU_DOOR_SIEM) {
+        mds_emu_door_error(req, 403, "Forbidden", msg); /* spec 1.10: another tenant's token */
+        return 1;
+    }
     if (msg) {
         mds_emu_door_error(req, 401, req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized",
                            msg);
         mds_emu_header(req, "WWW-Authenticate",
                        "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"
                        "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"");
+        return 1;
+    }
+    if (req->fault == MDS_EMU_FAULT_EXPIRE) {
+        mds_emu_door_error(req, 401, req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized",
+                           "Lifetime validation failed, the token is expired.");
         return 1;
     }
     if ((roles & need_roles) != need_roles) {
@@ -169,7 +193,7 @@ static void dispatch(struct mds_emu_req *req)
     const struct mds_emu_route *rt = NULL;
     int path_known = 0;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !rt; i++) {
-        if (!pattern_matches(routes[i].pattern, req))
+        if ((routes[i].door == MDS_EMU_DOOR_SIEM) != req->siem || !pattern_matches(routes[i].pattern, req))
             continue;
         path_known = 1;
         if (strcmp(routes[i].method, req->method) == 0)
@@ -193,6 +217,30 @@ static void dispatch(struct mds_emu_req *req)
             return;
     }
     rt->handle(req);
+}
+
+/* Legacy SIEM requests: a "wdatp-alertexporter-*" Host, or a path under
+ * --siem-path-prefix (whose segments are then removed). */
+static void detect_siem(struct mds_emu_req *req)
+{
+    const char *prefix = req->emu->cfg.siem_prefix;
+    int k = 0;
+    if (req->host && strncasecmp(req->host, "wdatp-alertexporter-", 20) == 0) {
+        req->siem = 1;
+        return;
+    }
+    for (const char *p = prefix; *p == '/' && p[1];) {
+        size_t n = strcspn(p + 1, "/");
+        if (k >= req->nseg || strlen(req->seg[k]) != n || strncmp(req->seg[k], p + 1, n) != 0)
+            return;
+        k++;
+        p += 1 + n;
+    }
+    if (k == 0)
+        return;
+    req->siem = 1;
+    req->nseg -= k;
+    memmove(req->seg, req->seg + k, (size_t)req->nseg * sizeof req->seg[0]);
 }
 
 /* Splits the target into decoded path segments and query parameters. */
@@ -226,6 +274,7 @@ static mds_err prepare(struct mds_emu_req *req, const char *method)
             mds_emu_url_decode(req->seg[req->nseg - 1], n);
         }
     }
+    detect_siem(req);
     return mds_emu_params_parse(&req->params, req->query, strlen(req->query));
 }
 
@@ -241,10 +290,54 @@ static void count_status(struct mds_emu_req *req)
     pthread_mutex_unlock(&e->stats_lock);
 }
 
+/* The `truncate` fault: the full Content-Length is announced, half the
+ * body is sent, then the connection is closed. */
+struct truncated {
+    char *data;
+    size_t len, limit;
+};
+
+static ssize_t truncated_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct truncated *t = cls;
+    if (pos >= t->limit)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t n = t->limit - (size_t)pos < max ? t->limit - (size_t)pos : max;
+    memcpy(buf, t->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void truncated_free(void *cls)
+{
+    struct truncated *t = cls;
+    mds_free(t->data);
+    mds_free(t);
+}
+
+static struct MHD_Response *truncated_response(struct mds_emu_req *req)
+{
+    struct truncated *t = mds_malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    t->data = req->out.data;
+    t->len = req->out.len;
+    t->limit = t->len / 2;
+    struct MHD_Response *r = MHD_create_response_from_callback(t->len, 64 * 1024, truncated_read, t, truncated_free);
+    if (r)
+        mds_buf_init(&req->out, 0);
+    else
+        mds_free(t);
+    return r;
+}
+
 static enum MHD_Result send_response(struct mds_emu_req *req)
 {
     struct MHD_Response *resp;
-    if (req->out.data && req->out.len) {
+    if (req->fault == MDS_EMU_FAULT_MALFORMED && req->out.len > 1)
+        req->out.len /= 2; /* a well-framed response whose JSON stops mid-way */
+    if (req->fault == MDS_EMU_FAULT_TRUNCATE && req->out.len > 1) {
+        resp = truncated_response(req);
+    } else if (req->out.data && req->out.len) {
         resp = MHD_create_response_from_buffer_with_free_callback(req->out.len, req->out.data, mds_free);
         if (resp)
             mds_buf_init(&req->out, 0); /* ownership moved to MHD */
@@ -260,6 +353,8 @@ static enum MHD_Result send_response(struct mds_emu_req *req)
     MHD_add_response_header(resp, "client-request-id", client_request_id(req));
     for (int i = 0; i < req->nheaders; i++)
         MHD_add_response_header(resp, req->hname[i], req->hvalue[i]);
+    if (req->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
     count_status(req);
     enum MHD_Result r = MHD_queue_response(req->conn, req->status, resp);
     MHD_destroy_response(resp);
@@ -293,6 +388,7 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
     mds_buf_finish(&req->out);
     mds_free(req->path);
     mds_free(req->uri);
+    mds_free(req->location);
     mds_free(req);
     *con_cls = NULL;
 }
@@ -336,8 +432,20 @@ static mds_err start_daemon(struct mds_emu *e, char *errstr, size_t errlen)
         return MDS_ERR_ARG;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO;
+    if (e->cfg.tls_cert[0]) {
+        mds_err err = mds_emu_tls_load(e->cfg.tls_cert, &e->tls_cert, &e->tls_key, errstr, errlen);
+        if (err)
+            return err;
+        flags |= MHD_USE_TLS;
+    }
+    struct MHD_OptionItem opts[4] = {{MHD_OPTION_SOCK_ADDR, 0, &sa}};
+    if (e->tls_cert) {
+        opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, e->tls_cert};
+        opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, e->tls_key};
+    }
+    opts[e->tls_cert ? 3 : 1] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)e->cfg.port, NULL, NULL, on_request, e, MHD_OPTION_SOCK_ADDR, &sa,
+        flags, (uint16_t)e->cfg.port, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, opts,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, e, MHD_OPTION_NOTIFY_COMPLETED, on_done, e,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_END);
@@ -389,22 +497,9 @@ void mds_emu_destroy(struct mds_emu *e)
     if (e->daemon)
         MHD_stop_daemon(e->daemon);
     mds_emu_universe_finish(&e->universe);
+    mds_free(e->tls_cert);
+    mds_free(e->tls_key);
     pthread_mutex_destroy(&e->lock);
     pthread_mutex_destroy(&e->stats_lock);
     mds_free(e);
-}
-
-void mds_emu_config_defaults(struct mds_emu_config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    snprintf(cfg->host, sizeof cfg->host, "127.0.0.1");
-    cfg->seed = 1;
-    cfg->alerts = 100;
-    snprintf(cfg->client_id, sizeof cfg->client_id, "11111111-2222-3333-4444-555555555555");
-    snprintf(cfg->client_secret, sizeof cfg->client_secret, "emulator-secret");
-    snprintf(cfg->tenant, sizeof cfg->tenant, "00000000-0000-0000-0000-000000000001");
-    cfg->token_ttl = 3599;
-    cfg->retry_after = 1.0;
-    cfg->slow_ms = 2000;
-    cfg->roles_mask = MDS_EMU_ROLE_ALL;
 }

@@ -1,15 +1,13 @@
 /*
- * token.c - the emulated Microsoft Entra token service and the bearer
+ * token.c - the emulator's tokens (JWT sealing and opening) and the bearer
  * token check used by every API door.
  *
- *   POST /{tenant}/oauth2/token        (v1: resource, numbers as strings)
- *   POST /{tenant}/oauth2/v2.0/token   (v2: scope ending in /.default)
- *
- * Access tokens are real JWTs (HS256) signed with a key derived from the
- * seed, with the claims a Defender client might look at: aud, iss, tid,
- * appid, roles, iat, nbf, exp. Errors use the Entra body shape with
- * AADSTS codes. Runs on MHD connection threads; reads only immutable
- * configuration, so no lock is needed.
+ * Access tokens, authorization codes and refresh tokens are all JWTs
+ * (HS256) signed with a key derived from the seed; the claim token_use
+ * ("access", "code", "refresh") keeps them apart. Access tokens carry the
+ * claims a Defender client might look at: aud, iss, tid, appid, roles,
+ * iat, nbf, exp. The endpoints that issue them are in oauth.c. Reads
+ * only immutable configuration, so no lock is needed.
  */
 #include "emulator/internal.h"
 
@@ -26,6 +24,8 @@
 #include "core/mem.h"
 
 #define MAX_TOKEN 8192
+
+const char mds_emu_msg_wrong_tenant[] = "Access token validation failure. Invalid issuer or tenant.";
 
 const char *const mds_emu_role_names[MDS_EMU_ROLE_COUNT] = {"SecurityAlert.Read.All",
                                                             "SecurityIncident.Read.All", "Alert.Read.All"};
@@ -104,7 +104,48 @@ static mds_err sign(const struct mds_emu *e, const char *input, size_t n, struct
     return b64url_encode(out, mac, maclen);
 }
 
-static void claims(struct mds_emu_jw *w, const struct mds_emu *e, const char *aud, int v2, int64_t now)
+mds_err mds_emu_jwt_seal(const struct mds_emu *e, const struct mds_buf *payload, struct mds_buf *out)
+{
+    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"mdesiem-emulator\"}";
+    size_t start = out->len;
+    mds_err err = b64url_encode(out, (const unsigned char *)header, sizeof header - 1);
+    if (!err)
+        err = mds_buf_putc(out, '.');
+    if (!err)
+        err = b64url_encode(out, (const unsigned char *)payload->data, payload->len);
+    if (err)
+        return err;
+    size_t input_len = out->len - start;
+    char *input = mds_strndup(out->data + start, input_len);
+    err = input ? mds_buf_putc(out, '.') : MDS_ERR_NOMEM;
+    if (!err)
+        err = sign(e, input, input_len, out);
+    mds_free(input);
+    return err;
+}
+
+const char *mds_emu_jwt_open(const struct mds_emu *e, const char *token, size_t len, struct mds_buf *payload)
+{
+    const char *dot1 = memchr(token, '.', len);
+    const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
+    if (len == 0)
+        return "Access token is empty.";
+    if (len > MAX_TOKEN || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
+        return "IDX14100: JWT is not well formed, there are no dots (.).";
+    struct mds_buf sig;
+    const char *msg = NULL;
+    mds_buf_init(&sig, 128);
+    size_t given = len - (size_t)(dot2 + 1 - token);
+    if (sign(e, token, (size_t)(dot2 - token), &sig) || sig.len != given ||
+        CRYPTO_memcmp(sig.data, dot2 + 1, given) != 0)
+        msg = "Access token validation failure. Invalid signature.";
+    else if (b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), payload) || !payload->data)
+        msg = "IDX14100: JWT is not well formed.";
+    mds_buf_finish(&sig);
+    return msg;
+}
+
+static void access_claims(struct mds_emu_jw *w, const struct mds_emu *e, const char *aud, int v2, int64_t now)
 {
     char iss[256];
     if (v2)
@@ -127,35 +168,19 @@ static void claims(struct mds_emu_jw *w, const struct mds_emu *e, const char *au
     mds_emu_jw_close(w, ']');
     mds_emu_jw_str(w, "sub", "9c1d5a0e-8d4b-4a59-a3c1-5f6e7d8c9b0a");
     mds_emu_jw_str(w, "tid", e->cfg.tenant);
+    mds_emu_jw_str(w, "token_use", "access");
     mds_emu_jw_str(w, "ver", v2 ? "2.0" : "1.0");
     mds_emu_jw_close(w, '}');
 }
 
-/* Appends a signed JWT for `aud` to out. */
-static mds_err issue(const struct mds_emu *e, const char *aud, int v2, int64_t now, struct mds_buf *out)
+mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now, struct mds_buf *out)
 {
-    static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"mdesiem-emulator\"}";
     struct mds_buf payload;
     struct mds_emu_jw w;
     mds_buf_init(&payload, MAX_TOKEN);
     mds_emu_jw_init(&w, &payload);
-    claims(&w, e, aud, v2, now);
-    size_t start = out->len;
-    mds_err err = w.err;
-    if (!err)
-        err = b64url_encode(out, (const unsigned char *)header, sizeof header - 1);
-    if (!err)
-        err = mds_buf_putc(out, '.');
-    if (!err)
-        err = b64url_encode(out, (const unsigned char *)payload.data, payload.len);
-    if (!err) {
-        size_t input_len = out->len - start;
-        char *input = mds_strndup(out->data + start, input_len);
-        err = input ? mds_buf_putc(out, '.') : MDS_ERR_NOMEM;
-        if (!err)
-            err = sign(e, input, input_len, out);
-        mds_free(input);
-    }
+    access_claims(&w, e, aud, v2, now);
+    mds_err err = w.err ? w.err : mds_emu_jwt_seal(e, &payload, out);
     mds_buf_finish(&payload);
     return err;
 }
@@ -205,14 +230,15 @@ static const char *check_claims(const struct mds_emu *e, const struct mds_buf *p
     if (mds_json_parse(&j, payload->data, payload->len) || j.ntok < 1 || j.tok[0].type != JSMN_OBJECT ||
         mds_json_int(&j, mds_json_find(&j, 0, "exp"), &exp) || mds_json_int(&j, mds_json_find(&j, 0, "nbf"), &nbf) ||
         mds_json_copy(&j, mds_json_find(&j, 0, "aud"), aud, sizeof aud) ||
-        mds_json_copy(&j, mds_json_find(&j, 0, "tid"), tid, sizeof tid))
+        mds_json_copy(&j, mds_json_find(&j, 0, "tid"), tid, sizeof tid) ||
+        !mds_json_streq(&j, mds_json_find(&j, 0, "token_use"), "access"))
         msg = "IDX14100: JWT is not well formed.";
     else if (now >= exp)
         msg = "Lifetime validation failed, the token is expired.";
     else if (now + 300 < nbf)
         msg = "Lifetime validation failed, the token is not yet valid.";
     else if (strcmp(tid, e->cfg.tenant) != 0)
-        msg = "Access token validation failure. Invalid issuer or tenant.";
+        msg = mds_emu_msg_wrong_tenant;
     else if (!audience_fits(door, aud, host))
         msg = "Access token validation failure. Invalid audience.";
     else
@@ -224,180 +250,11 @@ static const char *check_claims(const struct mds_emu *e, const struct mds_buf *p
 const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len, enum mds_emu_door door,
                                 const char *host, unsigned *roles)
 {
-    const char *dot1 = memchr(token, '.', len);
-    const char *dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
-    if (len == 0)
-        return "Access token is empty.";
-    if (len > MAX_TOKEN || !dot2 || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)))
-        return "IDX14100: JWT is not well formed, there are no dots (.).";
-    struct mds_buf sig, payload;
-    const char *msg = NULL;
-    mds_buf_init(&sig, 128);
+    struct mds_buf payload;
     mds_buf_init(&payload, MAX_TOKEN);
-    size_t given = len - (size_t)(dot2 + 1 - token);
-    if (sign(e, token, (size_t)(dot2 - token), &sig) || sig.len != given ||
-        CRYPTO_memcmp(sig.data, dot2 + 1, given) != 0)
-        msg = "Access token validation failure. Invalid signature.";
-    else if (b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &payload) || !payload.data)
-        msg = "IDX14100: JWT is not well formed.";
-    else
+    const char *msg = mds_emu_jwt_open(e, token, len, &payload);
+    if (!msg)
         msg = check_claims(e, &payload, door, host, roles);
-    mds_buf_finish(&sig);
     mds_buf_finish(&payload);
     return msg;
-}
-
-/* ------------------------------------------------------------ endpoints */
-
-/* Entra error body; `fmt` is the text after "AADSTS<code>: ". */
-static void aad_error(struct mds_emu_req *req, unsigned status, const char *error, int code, const char *text)
-{
-    char stamp[40], desc[1024], uri[96];
-    struct mds_emu_jw w;
-    mds_time_format(req->now, 0, stamp, sizeof stamp);
-    snprintf(desc, sizeof desc, "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %.10s %.8sZ",
-             code, text, req->request_id, req->request_id, stamp, stamp + 11);
-    snprintf(uri, sizeof uri, "https://login.microsoftonline.com/error?code=%d", code);
-    req->status = status;
-    mds_emu_jw_init(&w, &req->out);
-    mds_emu_jw_open(&w, NULL, '{');
-    mds_emu_jw_str(&w, "error", error);
-    mds_emu_jw_str(&w, "error_description", desc);
-    mds_emu_jw_open(&w, "error_codes", '[');
-    mds_emu_jw_int(&w, NULL, code);
-    mds_emu_jw_close(&w, ']');
-    snprintf(desc, sizeof desc, "%.10s %.8sZ", stamp, stamp + 11);
-    mds_emu_jw_str(&w, "timestamp", desc);
-    mds_emu_jw_str(&w, "trace_id", req->request_id);
-    mds_emu_jw_str(&w, "correlation_id", req->request_id);
-    mds_emu_jw_str(&w, "error_uri", uri);
-    mds_emu_jw_close(&w, '}');
-}
-
-static void missing(struct mds_emu_req *req, const char *field)
-{
-    char text[160];
-    snprintf(text, sizeof text, "The request body must contain the following parameter: '%s'.", field);
-    aad_error(req, 400, "invalid_request", 900144, text);
-}
-
-/* Client authentication shared by both versions; nonzero = answered. */
-static int check_client(struct mds_emu_req *req, const struct mds_emu_params *ps)
-{
-    const struct mds_emu_config *cfg = &req->emu->cfg;
-    const char *grant = mds_emu_params_get(ps, "grant_type");
-    const char *id = mds_emu_params_get(ps, "client_id");
-    const char *secret = mds_emu_params_get(ps, "client_secret");
-    char text[512];
-    if (strcmp(req->seg[0], cfg->tenant) != 0) {
-        snprintf(text, sizeof text, "Tenant '%.128s' not found. Check to make sure you have the correct tenant ID "
-                                    "and are signing into the correct cloud.", req->seg[0]);
-        aad_error(req, 400, "invalid_request", 90002, text);
-    } else if (!grant) {
-        missing(req, "grant_type");
-    } else if (strcmp(grant, "client_credentials") != 0) {
-        snprintf(text, sizeof text, "The provided value for the input parameter 'grant_type' is not valid. "
-                                    "Expected values are the following: 'client_credentials'.");
-        aad_error(req, 400, "unsupported_grant_type", 70003, text);
-    } else if (!id) {
-        missing(req, "client_id");
-    } else if (strcmp(id, cfg->client_id) != 0) {
-        snprintf(text, sizeof text, "Application with identifier '%.128s' was not found in the directory '%.128s'. "
-                 "This can happen if the application has not been installed by the administrator of the tenant.",
-                 id, cfg->tenant);
-        aad_error(req, 400, "unauthorized_client", 700016, text);
-    } else if (!secret) {
-        aad_error(req, 401, "invalid_client", 7000218,
-                  "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-    } else if (strlen(secret) != strlen(cfg->client_secret) ||
-               CRYPTO_memcmp(secret, cfg->client_secret, strlen(secret)) != 0) {
-        snprintf(text, sizeof text, "Invalid client secret provided. Ensure the secret being sent in the request "
-                 "is the client secret value, not the client secret ID, for a secret added to app '%.128s'.", id);
-        aad_error(req, 401, "invalid_client", 7000215, text);
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
-static void respond_token(struct mds_emu_req *req, const char *aud, int v2)
-{
-    const struct mds_emu *e = req->emu;
-    int64_t now = req->now / MDS_TICKS_PER_SEC, ttl = e->cfg.token_ttl;
-    struct mds_buf tok;
-    struct mds_emu_jw w;
-    char num[3][24];
-    mds_buf_init(&tok, MAX_TOKEN);
-    if (issue(e, aud, v2, now, &tok)) {
-        mds_emu_door_error(req, 500, "InternalServerError", "token signing failed");
-        mds_buf_finish(&tok);
-        return;
-    }
-    snprintf(num[0], sizeof num[0], "%" PRId64, ttl);
-    snprintf(num[1], sizeof num[1], "%" PRId64, now + ttl);
-    snprintf(num[2], sizeof num[2], "%" PRId64, now);
-    req->status = 200;
-    mds_emu_jw_init(&w, &req->out);
-    mds_emu_jw_open(&w, NULL, '{');
-    mds_emu_jw_str(&w, "token_type", "Bearer");
-    if (v2) {
-        mds_emu_jw_int(&w, "expires_in", ttl);
-        mds_emu_jw_int(&w, "ext_expires_in", ttl);
-    } else {
-        mds_emu_jw_str(&w, "expires_in", num[0]);
-        mds_emu_jw_str(&w, "ext_expires_in", num[0]);
-        mds_emu_jw_str(&w, "expires_on", num[1]);
-        mds_emu_jw_str(&w, "not_before", num[2]);
-        mds_emu_jw_str(&w, "resource", aud);
-    }
-    mds_emu_jw_strn(&w, "access_token", tok.data, tok.len);
-    mds_emu_jw_close(&w, '}');
-    mds_buf_finish(&tok);
-}
-
-static int parse_form(struct mds_emu_req *req, struct mds_emu_params *ps)
-{
-    if (mds_emu_params_parse(ps, req->body.data ? req->body.data : "", req->body.len) == MDS_OK)
-        return 0;
-    aad_error(req, 400, "invalid_request", 900144, "The request body is not a valid form.");
-    return 1;
-}
-
-void mds_emu_token_v1(struct mds_emu_req *req)
-{
-    struct mds_emu_params ps = {0};
-    if (parse_form(req, &ps) || check_client(req, &ps))
-        goto out;
-    const char *resource = mds_emu_params_get(&ps, "resource");
-    if (!resource || !*resource)
-        missing(req, "resource");
-    else
-        respond_token(req, resource, 0);
-out:
-    mds_emu_params_finish(&ps);
-}
-
-void mds_emu_token_v2(struct mds_emu_req *req)
-{
-    static const char suffix[] = "/.default";
-    struct mds_emu_params ps = {0};
-    char aud[512], text[700];
-    if (parse_form(req, &ps) || check_client(req, &ps))
-        goto out;
-    const char *scope = mds_emu_params_get(&ps, "scope");
-    size_t n = scope ? strlen(scope) : 0;
-    if (!scope || !*scope) {
-        missing(req, "scope");
-    } else if (n <= sizeof suffix - 1 || n - (sizeof suffix - 1) >= sizeof aud ||
-               strcmp(scope + n - (sizeof suffix - 1), suffix) != 0 || strchr(scope, ' ')) {
-        snprintf(text, sizeof text, "The provided value for scope %.300s is not valid. Client credential flows "
-                 "must have a scope value with /.default suffixed to the resource identifier "
-                 "(application ID URI).", scope);
-        aad_error(req, 400, "invalid_scope", 1002012, text);
-    } else {
-        snprintf(aud, sizeof aud, "%.*s", (int)(n - (sizeof suffix - 1)), scope);
-        respond_token(req, aud, 1);
-    }
-out:
-    mds_emu_params_finish(&ps);
 }

@@ -97,6 +97,11 @@ static mds_err reserve(struct mds_emu_universe *u, size_t extra)
         if (!bc)
             return MDS_ERR_NOMEM;
         u->by_created = bc;
+        struct mds_emu_incident *inc = mds_realloc(u->incidents, cap * sizeof *inc);
+        if (!inc)
+            return MDS_ERR_NOMEM;
+        u->incidents = inc;
+        u->incidents_cap = cap;
         u->cap = cap;
     }
     return hash_reserve(u, need);
@@ -120,8 +125,25 @@ static mds_err push_version(struct mds_emu_universe *u, uint32_t idx)
 
 mds_ticks mds_emu_universe_clock(struct mds_emu_universe *u, mds_ticks now)
 {
+    if (u->same_left > 0) { /* quirk same-timestamp: reuse the last one */
+        u->same_left--;
+        return u->last_issued;
+    }
     mds_ticks t = now > u->last_issued ? now : u->last_issued + 1;
     u->last_issued = t;
+    if (u->quirks.same_timestamp > 1)
+        u->same_left = u->quirks.same_timestamp - 1;
+    return t;
+}
+
+/* The clock, but strictly after `prev` (an alert's previous version). */
+static mds_ticks next_time(struct mds_emu_universe *u, mds_ticks now, mds_ticks prev)
+{
+    mds_ticks t = mds_emu_universe_clock(u, now);
+    if (t <= prev) {
+        u->same_left = 0;
+        t = mds_emu_universe_clock(u, now);
+    }
     return t;
 }
 
@@ -137,13 +159,15 @@ static struct mds_emu_alert *new_alert(struct mds_emu_universe *u, mds_ticks cre
     a->status = MDS_EMU_ST_NEW;
     int32_t tail = (int32_t)(uint32_t)mds_emu_rng_next(&u->rng);
     snprintf(a->id, sizeof a->id, "da%lld_%ld", (long long)(created + NET_EPOCH), (long)tail);
-    if (u->incident_fill == 0 || u->incident_fill >= 5 || mds_emu_rng_below(&u->rng, 100) >= 35) {
-        u->next_incident++;
-        u->incident_fill = 0;
+    struct mds_emu_incident *last = u->nincidents ? &u->incidents[u->nincidents - 1] : NULL;
+    if (!last || last->count >= MDS_EMU_INCIDENT_MAX_ALERTS || mds_emu_rng_below(&u->rng, 100) >= 35) {
+        last = &u->incidents[u->nincidents++]; /* reserve() made room: incidents <= alerts */
+        last->first = (uint32_t)u->n;
+        last->count = 0;
     }
-    u->incident_fill++;
-    a->incident = u->next_incident;
-    mds_emu_gen_basics(a);
+    last->count++;
+    a->incident = u->incident_base + (uint32_t)(last - u->incidents);
+    mds_emu_gen_basics(a, u->quirks.enum_unknown);
     return a;
 }
 
@@ -214,6 +238,9 @@ static void sort_index(struct mds_emu_universe *u, uint32_t *idx, size_t n, enum
     qsort_r(idx, n, sizeof *idx, cmp_order, ctx);
 }
 
+static size_t lower_bound(const struct mds_emu_universe *u, const uint32_t *idx, enum mds_emu_order o,
+                          mds_ticks t);
+
 /* ------------------------------------------------------------ public */
 
 mds_err mds_emu_universe_init(struct mds_emu_universe *u, uint64_t seed, size_t count, mds_ticks start,
@@ -221,7 +248,7 @@ mds_err mds_emu_universe_init(struct mds_emu_universe *u, uint64_t seed, size_t 
 {
     memset(u, 0, sizeof *u);
     mds_emu_rng_seed(&u->rng, seed, 0x756e6976);
-    u->next_incident = 28000 + (uint32_t)mds_emu_rng_below(&u->rng, 1000);
+    u->incident_base = 28000 + (uint32_t)mds_emu_rng_below(&u->rng, 1000);
     if (quirks)
         u->quirks = *quirks;
     mds_err err = reserve(u, count);
@@ -254,19 +281,64 @@ void mds_emu_universe_finish(struct mds_emu_universe *u)
     mds_free(u->by_created);
     mds_free(u->hash);
     mds_free(u->versions);
+    mds_free(u->incidents);
     memset(u, 0, sizeof *u);
+}
+
+/* Position in idx where alert a belongs by (key, id). */
+static size_t position(const struct mds_emu_universe *u, const uint32_t *idx, enum mds_emu_order o,
+                       const struct mds_emu_alert *a)
+{
+    size_t lo = 0, hi = u->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct mds_emu_alert *b = &u->alerts[idx[mid]];
+        if (key(b, o) < key(a, o) || (key(b, o) == key(a, o) && strcmp(b->id, a->id) < 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Indexes alert u->n (not yet counted) at its sorted place. */
+static void insert_sorted(struct mds_emu_universe *u, uint32_t *idx, enum mds_emu_order o)
+{
+    size_t p = position(u, idx, o, &u->alerts[u->n]);
+    memmove(idx + p + 1, idx + p, (u->n - p) * sizeof *idx);
+    idx[p] = (uint32_t)u->n;
+}
+
+/* Re-sorts the tail of idx from the first entry at or after t: new
+ * entries were appended there, possibly sharing a timestamp (quirk
+ * same-timestamp) with each other or the entries just before. */
+static void sort_tail(struct mds_emu_universe *u, uint32_t *idx, enum mds_emu_order o, mds_ticks t)
+{
+    size_t from = lower_bound(u, idx, o, t);
+    sort_index(u, idx + from, u->n - from, o);
 }
 
 mds_err mds_emu_universe_create(struct mds_emu_universe *u, size_t count, mds_ticks now)
 {
+    mds_ticks late = u->quirks.late_arrival_s * MDS_TICKS_PER_SEC, first = INT64_MAX;
     mds_err err = reserve(u, count);
     for (size_t i = 0; !err && i < count; i++) {
-        mds_ticks t = mds_emu_universe_clock(u, now);
+        mds_ticks t = next_time(u, now, INT64_MIN) - late;
+        first = t < first ? t : first;
         new_alert(u, t);
-        u->by_updated[u->n] = u->by_created[u->n] = (uint32_t)u->n;
+        if (late) { /* quirk late-arrival: back-dated, so not at the end */
+            insert_sorted(u, u->by_updated, MDS_EMU_ORDER_UPDATED);
+            insert_sorted(u, u->by_created, MDS_EMU_ORDER_CREATED);
+        } else {
+            u->by_updated[u->n] = u->by_created[u->n] = (uint32_t)u->n;
+        }
         hash_put(u, (uint32_t)u->n);
         u->n++;
         err = push_version(u, (uint32_t)(u->n - 1));
+    }
+    if (!late && count) {
+        sort_tail(u, u->by_updated, MDS_EMU_ORDER_UPDATED, first);
+        sort_tail(u, u->by_created, MDS_EMU_ORDER_CREATED, first);
     }
     return err;
 }
@@ -317,8 +389,12 @@ mds_err mds_emu_universe_update(struct mds_emu_universe *u, size_t count, mds_ti
     }
     if ((err = choose(u, count, chosen, mark)))
         goto out;
+    mds_ticks first = INT64_MAX;
     for (size_t k = 0; k < count && !err; k++) {
-        mutate(&u->rng, &u->alerts[chosen[k]], mds_emu_universe_clock(u, now));
+        struct mds_emu_alert *a = &u->alerts[chosen[k]];
+        mds_ticks t = next_time(u, now, a->updated);
+        first = t < first ? t : first;
+        mutate(&u->rng, a, t);
         err = push_version(u, chosen[k]);
     }
     /* every new timestamp is the newest: compact, then append in order */
@@ -327,6 +403,7 @@ mds_err mds_emu_universe_update(struct mds_emu_universe *u, size_t count, mds_ti
         if (!mark[u->by_updated[i]])
             u->by_updated[w++] = u->by_updated[i];
     memcpy(u->by_updated + w, chosen, count * sizeof *chosen);
+    sort_tail(u, u->by_updated, MDS_EMU_ORDER_UPDATED, first);
     *updated = count;
 out:
     mds_free(chosen);
@@ -413,4 +490,96 @@ void mds_emu_universe_select(const struct mds_emu_universe *u, const struct mds_
     }
     if (count)
         *count = matched;
+}
+
+/* --------------------------------------------------------- incidents */
+
+long mds_emu_incident_find(const struct mds_emu_universe *u, uint32_t id)
+{
+    return id >= u->incident_base && id - u->incident_base < u->nincidents ? (long)(id - u->incident_base) : -1;
+}
+
+/* Incident status from its alerts: any in progress, else all resolved. */
+static int incident_status(int in_progress, int resolved, uint32_t count)
+{
+    if (in_progress)
+        return 2; /* inProgress */
+    return (uint32_t)resolved == count ? 1 /* resolved */ : 0 /* active */;
+}
+
+void mds_emu_incident_view(const struct mds_emu_universe *u, size_t k, struct mds_emu_incident_view *v)
+{
+    const struct mds_emu_incident *inc = &u->incidents[k];
+    int in_progress = 0, resolved = 0;
+    const struct mds_emu_alert *latest = NULL;
+    memset(v, 0, sizeof *v);
+    v->id = u->incident_base + (uint32_t)k;
+    v->first = inc->first;
+    v->count = inc->count;
+    v->created = INT64_MAX;
+    v->updated = INT64_MIN;
+    for (uint32_t i = 0; i < inc->count; i++) {
+        const struct mds_emu_alert *a = &u->alerts[inc->first + i];
+        v->alerts[i] = *a;
+        v->created = a->created < v->created ? a->created : v->created;
+        if (a->updated > v->updated) {
+            v->updated = a->updated;
+            latest = a;
+        }
+        v->severity = a->severity > v->severity ? a->severity : v->severity;
+        in_progress |= a->status == MDS_EMU_ST_IN_PROGRESS;
+        resolved += a->status == MDS_EMU_ST_RESOLVED;
+    }
+    v->status = incident_status(in_progress, resolved, inc->count);
+    v->assignee = latest ? latest->assignee : 0;
+    v->classification = v->status == 1 && latest ? latest->classification : 0;
+    v->determination = v->status == 1 && latest ? latest->determination : 0;
+}
+
+static int incident_matches(const struct mds_emu_select *s, const struct mds_emu_incident_view *v)
+{
+    return v->updated >= s->upd_lo && v->updated <= s->upd_hi && v->created >= s->cre_lo &&
+           v->created <= s->cre_hi && (s->status < 0 || v->status == s->status) &&
+           (s->severity < 0 || v->severity == s->severity) &&
+           (s->classification < 0 || v->classification == s->classification) &&
+           (s->determination < 0 || v->determination == s->determination) &&
+           (s->assignee < 0 || v->assignee == s->assignee);
+}
+
+struct keyed {
+    mds_ticks key;
+    uint32_t k;
+};
+
+static int cmp_keyed(const void *x, const void *y)
+{
+    const struct keyed *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+mds_err mds_emu_universe_incidents(const struct mds_emu_universe *u, const struct mds_emu_select *s,
+                                   struct mds_emu_incident_view *out, size_t *n, int *more, size_t *count)
+{
+    struct keyed *keys = mds_malloc((u->nincidents ? u->nincidents : 1) * sizeof *keys);
+    struct mds_emu_incident_view v;
+    size_t matched = 0;
+    *n = 0;
+    *more = 0;
+    if (!keys)
+        return MDS_ERR_NOMEM;
+    for (size_t k = 0; k < u->nincidents && !s->empty; k++) {
+        mds_emu_incident_view(u, k, &v);
+        if (incident_matches(s, &v))
+            keys[matched++] = (struct keyed){s->order == MDS_EMU_ORDER_CREATED ? v.created : v.updated, (uint32_t)k};
+    }
+    qsort(keys, matched, sizeof *keys, cmp_keyed);
+    for (size_t i = s->skip; i < matched && *n < s->top; i++)
+        mds_emu_incident_view(u, keys[s->desc ? matched - 1 - i : i].k, &out[(*n)++]);
+    *more = matched > s->skip + *n;
+    if (count)
+        *count = matched;
+    mds_free(keys);
+    return MDS_OK;
 }

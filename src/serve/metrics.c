@@ -14,6 +14,7 @@
 
 #include "core/engine_internal.h"
 #include "core/log.h"
+#include "serve/compat.h"
 #include "serve/httpd.h"
 
 static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,6 +109,8 @@ static void on_metrics(void *arg, const struct mds_httpd_request *req, struct md
         mds_db_each_source(metrics_db, cursor_line, &resp->body);
     pthread_mutex_unlock(&db_lock);
     output_metrics(e, &resp->body);
+    if (e->compat)
+        mds_compat_metrics(e->compat, &resp->body);
 }
 
 static void on_healthz(void *arg, const struct mds_httpd_request *req, struct mds_httpd_response *resp)

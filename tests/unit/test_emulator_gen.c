@@ -185,6 +185,88 @@ static void test_updates_and_clock(void **state)
     mds_emu_universe_finish(&u);
 }
 
+static void assert_ordered(const struct mds_emu_universe *u)
+{
+    for (size_t i = 1; i < u->n; i++) {
+        const struct mds_emu_alert *a = &u->alerts[u->by_updated[i - 1]], *b = &u->alerts[u->by_updated[i]];
+        assert_true(a->updated < b->updated || (a->updated == b->updated && strcmp(a->id, b->id) < 0));
+        a = &u->alerts[u->by_created[i - 1]];
+        b = &u->alerts[u->by_created[i]];
+        assert_true(a->created < b->created || (a->created == b->created && strcmp(a->id, b->id) < 0));
+    }
+}
+
+/* Quirk same-timestamp: groups of N share one value, ties stay ordered by
+ * id, and an alert never gets its previous timestamp again. */
+static void test_same_timestamp(void **state)
+{
+    (void)state;
+    struct mds_emu_quirks q = {0};
+    struct mds_emu_universe u;
+    size_t done;
+    q.same_timestamp = 4;
+    assert_int_equal(mds_emu_universe_init(&u, 8, 50, START, &q), MDS_OK);
+    assert_int_equal(mds_emu_universe_create(&u, 10, START), MDS_OK);
+    for (int round = 0; round < 5; round++)
+        assert_int_equal(mds_emu_universe_update(&u, 7, START, &done), MDS_OK);
+    assert_ordered(&u);
+    size_t shared = 0;
+    for (size_t i = 51; i < u.nversions; i++)
+        shared += u.versions[i].updated == u.versions[i - 1].updated;
+    assert_true(shared >= 20); /* 45 new timestamps in groups of 4 */
+    /* (id, lastUpdateDateTime) pairs stay distinct */
+    for (size_t i = 0; i < u.nversions; i++)
+        for (size_t j = i + 1; j < u.nversions; j++)
+            assert_false(u.versions[i].alert == u.versions[j].alert && u.versions[i].updated == u.versions[j].updated);
+    mds_emu_universe_finish(&u);
+}
+
+/* Quirk late-arrival: created alerts are back-dated, yet indexed in order. */
+static void test_late_arrival(void **state)
+{
+    (void)state;
+    struct mds_emu_quirks q = {0};
+    struct mds_emu_universe u;
+    q.late_arrival_s = 3600;
+    assert_int_equal(mds_emu_universe_init(&u, 9, 200, START, &q), MDS_OK);
+    mds_ticks newest = u.alerts[u.by_updated[u.n - 1]].updated;
+    assert_int_equal(mds_emu_universe_create(&u, 20, START), MDS_OK);
+    assert_ordered(&u);
+    for (size_t i = 200; i < u.n; i++)
+        assert_true(u.alerts[i].updated < newest); /* older than what was already there */
+    assert_true(u.alerts[u.by_updated[u.n - 1]].updated == newest);
+    mds_emu_universe_finish(&u);
+}
+
+/* Incidents group consecutive alerts, at most 5 each, and their view
+ * follows the alerts. */
+static void test_incidents(void **state)
+{
+    (void)state;
+    struct mds_emu_universe u;
+    struct mds_emu_incident_view v;
+    size_t total = 0, done;
+    assert_int_equal(mds_emu_universe_init(&u, 4, 500, START, NULL), MDS_OK);
+    assert_true(u.nincidents > 100 && u.nincidents < 500);
+    for (size_t k = 0; k < u.nincidents; k++) {
+        mds_emu_incident_view(&u, k, &v);
+        assert_true(v.count >= 1 && v.count <= MDS_EMU_INCIDENT_MAX_ALERTS);
+        assert_int_equal(v.first, total);
+        for (uint32_t i = 0; i < v.count; i++) {
+            assert_int_equal(v.alerts[i].incident, v.id);
+            assert_true(v.alerts[i].updated <= v.updated && v.alerts[i].created >= v.created);
+        }
+        total += v.count;
+    }
+    assert_int_equal(total, u.n);
+    assert_int_equal(mds_emu_universe_update(&u, 500, START, &done), MDS_OK);
+    mds_emu_incident_view(&u, 0, &v);
+    assert_true(v.updated > START - 1 && v.status != 0); /* every alert moved on: none is "new" */
+    assert_int_equal(mds_emu_incident_find(&u, v.id), 0);
+    assert_int_equal(mds_emu_incident_find(&u, v.id - 1), -1);
+    mds_emu_universe_finish(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +274,9 @@ int main(void)
         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_ordering_and_select),
         cmocka_unit_test(test_updates_and_clock),
+        cmocka_unit_test(test_same_timestamp),
+        cmocka_unit_test(test_late_arrival),
+        cmocka_unit_test(test_incidents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
