@@ -337,8 +337,12 @@ static int convert_all(struct conv *c)
         if (s[pos] != '{' && s[pos] != '[')
             return malformed(c, pos, "expected '{' or '['");
         size_t len = value_end(s + pos, n - pos);
-        if (len == 0)
+        if (len == 0) {
+            /* never closes: let the parser say where the syntax breaks */
+            if (mds_json_parse(&c->doc, s + pos, n - pos) == MDS_ERR_PARSE && pos + c->doc.err_offset < n)
+                return malformed(c, pos + c->doc.err_offset, "invalid token");
             return malformed(c, n, "unexpected end of input");
+        }
         mds_err err = mds_json_parse(&c->doc, s + pos, len);
         if (err == MDS_ERR_LIMIT || err == MDS_ERR_NOMEM) {
             fprintf(stderr, "mdesiem convert: %s: byte offset %zu: document too large (%s)\n", c->name, pos,

@@ -166,8 +166,10 @@ static mds_err put_value(const struct mds_view *v, const struct ecs_field *f, st
     size_t n;
     const char *p;
     switch (f->kind) {
-    case E_SLOT:
-    case E_INT: return mds_view_write_json(v, f->slot, b);
+    case E_SLOT: return mds_view_write_json(v, f->slot, b);
+    case E_INT: /* digits (field_present checked), unquoted even when the input had a string */
+        p = mds_view_bytes(v, f->slot, &n);
+        return mds_buf_append(b, p, n);
     case E_TIME: return put_time(v, f->slot, b);
     case E_LOWER: return put_lower(v, f->slot, b);
     case E_KIND: return mds_buf_puts(b, v->is_alert ? "\"alert\"" : "\"event\"");

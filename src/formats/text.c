@@ -17,14 +17,22 @@ static const char *const status_keys[] = {"status", "category", NULL};
 static const char *const title_keys[] = {"title", "AlertTitle", "Title", "ActionType", NULL};
 static const char *const host_keys[] = {"computerDnsName", "ComputerDnsName", "DeviceName", NULL};
 
-static int find_any(const struct mds_json *j, int obj, const char *const *keys)
+static int find_in(const struct mds_json *j, int obj, const char *const *keys)
 {
-    for (int i = 0; keys[i]; i++) {
+    for (int i = 0; obj >= 0 && keys[i]; i++) {
         int v = mds_json_find(j, obj, keys[i]);
         if (v >= 0 && !mds_json_is_null(j, v))
             return v;
     }
     return -1;
+}
+
+/* A streaming record keeps its row under "properties" (props); look
+ * there too. */
+static int find_any(const struct mds_json *j, int obj, int props, const char *const *keys)
+{
+    int v = find_in(j, obj, keys);
+    return v >= 0 ? v : find_in(j, props, keys);
 }
 
 /* Appends the decoded string at token v, control characters as spaces. */
@@ -64,25 +72,31 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
         snprintf(errstr, errlen, "record is not a JSON object");
         return MDS_ERR_PARSE;
     }
-    int host = find_any(j, root, host_keys);
+    int props = mds_json_find(j, root, "properties");
+    if (props >= 0 && j->tok[props].type != JSMN_OBJECT)
+        props = -1;
+    int host = find_any(j, root, props, host_keys);
     if (host < 0)
         host = first_device(j, root);
-    mds_err err = put_field(j, find_any(j, root, time_keys), "-", out);
+    mds_err err = put_field(j, find_any(j, root, props, time_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, root, sev_keys), "-", out);
+        err = put_field(j, find_any(j, root, props, sev_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, root, status_keys), "-", out);
+        err = put_field(j, find_any(j, root, props, status_keys), "-", out);
     if (!err)
         err = mds_buf_putc(out, ' ');
     if (!err)
-        err = put_field(j, find_any(j, root, title_keys), "(untitled)", out);
+        err = put_field(j, find_any(j, root, props, title_keys), "(untitled)", out);
     if (!err)
         err = mds_buf_puts(out, " (");
-    if (!err)
+    int alert_id = rec->id_len ? -1 : find_in(j, props, (const char *const[]){"AlertId", NULL});
+    if (!err && alert_id >= 0)
+        err = put_field(j, alert_id, "", out);
+    else if (!err)
         err = mds_buf_append(out, rec->id, rec->id_len);
     if (!err)
         err = mds_buf_puts(out, host >= 0 ? ") host=" : ")");

@@ -174,7 +174,7 @@ static mds_err arena_put_slot(struct mds_view *v, enum mds_slot s)
 #define M_FP (M_FILE | M_PROC)
 
 /* Stream-table modes for Advanced Hunting columns. */
-enum { T_ALL = 0, T_ALERT, T_EVENT, T_PROC, T_NONPROC };
+enum { T_ALL = 0, T_ALERT, T_EVENT, T_PROC, T_NONPROC, T_LOGON, T_NET };
 
 struct keymap {
     const char *key;
@@ -442,17 +442,19 @@ struct mds_stream_table {
     const char *ecs_category; /* ECS event.category, or NULL */
     unsigned char alert;      /* rows are alerts or alert evidence */
     unsigned char proc;       /* rows describe a created process */
+    unsigned char logon;      /* the remote side started it (source), Protocol is an auth protocol */
+    unsigned char net;        /* Protocol is the transport */
 };
 
 static const struct mds_stream_table stream_tables[] = {
-    {"AlertInfo", "intrusion_detection", 1, 0},
-    {"AlertEvidence", "intrusion_detection", 1, 0},
-    {"DeviceProcessEvents", "process", 0, 1},
-    {"DeviceNetworkEvents", "network", 0, 0},
-    {"DeviceFileEvents", "file", 0, 0},
-    {"DeviceLogonEvents", "authentication", 0, 0},
-    {"DeviceRegistryEvents", "registry", 0, 0},
-    {NULL, NULL, 0, 0},
+    {"AlertInfo", "intrusion_detection", 1, 0, 0, 0},
+    {"AlertEvidence", "intrusion_detection", 1, 0, 0, 0},
+    {"DeviceProcessEvents", "process", 0, 1, 0, 0},
+    {"DeviceNetworkEvents", "network", 0, 0, 0, 1},
+    {"DeviceFileEvents", "file", 0, 0, 0, 0},
+    {"DeviceLogonEvents", "authentication", 0, 0, 1, 0},
+    {"DeviceRegistryEvents", "registry", 0, 0, 0, 0},
+    {NULL, NULL, 0, 0, 0, 0},
 };
 
 static const struct keymap stream_record_map[] = {
@@ -462,9 +464,11 @@ static const struct keymap stream_record_map[] = {
 };
 
 /* Column -> slot. mask: T_ALL any table, T_ALERT alert tables only,
- * T_EVENT non-alert tables, T_PROC DeviceProcessEvents, T_NONPROC
- * non-alert tables other than DeviceProcessEvents (there the initiating
- * process is the actor, so it fills the process slots). */
+ * T_EVENT non-alert tables except logons, T_LOGON DeviceLogonEvents (the
+ * remote address is where the logon came from: the source), T_NET
+ * DeviceNetworkEvents, T_PROC DeviceProcessEvents, T_NONPROC non-alert
+ * tables other than DeviceProcessEvents (there the initiating process is
+ * the actor, so it fills the process slots). */
 static const struct keymap stream_column_map[] = {
     {K("Timestamp"), T_ALL, S_ALERT_TIME, -1},
     {K("AlertId"), T_ALL, S_ALERT_ID, -1},
@@ -485,11 +489,13 @@ static const struct keymap stream_column_map[] = {
     {K("MD5"), T_ALL, S_MD5, -1},
     {K("FileSize"), T_ALL, S_FILE_SIZE, -1},
     {K("RemoteIP"), T_ALERT, S_IP, -1},
+    {K("RemoteIP"), T_LOGON, S_IP, -1},
     {K("RemoteIP"), T_EVENT, S_REMOTE_IP, -1},
     {K("LocalIP"), T_EVENT, S_LOCAL_IP, -1},
+    {K("RemotePort"), T_LOGON, S_LOCAL_PORT, -1},
     {K("RemotePort"), T_EVENT, S_REMOTE_PORT, -1},
     {K("LocalPort"), T_EVENT, S_LOCAL_PORT, -1},
-    {K("Protocol"), T_EVENT, S_PROTOCOL, -1},
+    {K("Protocol"), T_NET, S_PROTOCOL, -1},
     {K("RemoteUrl"), T_ALL, S_URL, -1},
     {K("AccountName"), T_ALL, S_USER_NAME, -1},
     {K("AccountDomain"), T_ALL, S_USER_DOMAIN, -1},
@@ -641,6 +647,7 @@ static mds_err index_evidence(struct mds_view *v, char *errstr, size_t errlen)
         if (err)
             break;
         struct mds_evidence *ev = &v->ev[v->nev - 1];
+        ev->pos = n;
         if (v->kind == MDS_INPUT_MDE)
             ev_type_mde(v, ev);
         else
@@ -709,7 +716,9 @@ static int column_applies(const struct mds_view *v, unsigned mode)
     const struct mds_stream_table *t = v->table;
     switch (mode) {
     case T_ALERT: return t->alert;
-    case T_EVENT: return !t->alert;
+    case T_EVENT: return !t->alert && !t->logon;
+    case T_LOGON: return t->logon;
+    case T_NET: return t->net;
     case T_PROC: return t->proc;
     case T_NONPROC: return !t->alert && !t->proc;
     default: return 1;
@@ -738,7 +747,7 @@ static mds_err stream_columns(struct mds_view *v, int props)
 static mds_err build_stream(struct mds_view *v)
 {
     const struct mds_json *j = v->j;
-    static const struct mds_stream_table generic = {NULL, NULL, 0, 0};
+    static const struct mds_stream_table generic = {NULL, NULL, 0, 0, 0, 0};
     int props = -1;
     mds_err err = MDS_OK;
     v->table = &generic;
@@ -1244,7 +1253,7 @@ mds_err mds_view_select_child(struct mds_view *v, int i)
     v->f[S_EVIDENCE_TYPE].len = e->name_len;
     size_t start = arena_begin(v);
     if (!err)
-        err = mds_buf_printf(&v->arena, "%d", i);
+        err = mds_buf_printf(&v->arena, "%d", e->pos);
     if (!err)
         arena_end(v, S_EVIDENCE_INDEX, start, FV_NUM);
     start = arena_begin(v);

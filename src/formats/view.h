@@ -72,6 +72,7 @@ enum mds_ev_type {
 
 struct mds_evidence {
     int tok;                /* the evidence object */
+    int pos;                /* its position in the evidence array */
     enum mds_ev_type type;
     int score;              /* relevance, see mds_view_build() */
     const char *name;       /* type name for events: "fileEvidence", "File"... */

@@ -312,9 +312,10 @@ def derive(s, kind):
         s['Severity'] = SEVERITIES[sev.lower()]
 
 
-STREAM_TABLES = {'AlertInfo': (1, 0), 'AlertEvidence': (1, 0), 'DeviceProcessEvents': (0, 1),
-                 'DeviceNetworkEvents': (0, 0), 'DeviceFileEvents': (0, 0), 'DeviceLogonEvents': (0, 0),
-                 'DeviceRegistryEvents': (0, 0)}
+STREAM_TABLES = {  # alert, process, logon, network
+    'AlertInfo': (1, 0, 0, 0), 'AlertEvidence': (1, 0, 0, 0), 'DeviceProcessEvents': (0, 1, 0, 0),
+    'DeviceNetworkEvents': (0, 0, 0, 1), 'DeviceFileEvents': (0, 0, 0, 0), 'DeviceLogonEvents': (0, 0, 1, 0),
+    'DeviceRegistryEvents': (0, 0, 0, 0)}
 STREAM_COLUMNS = [  # column, mode, slots
     ('Timestamp', 'all', ['AlertTime']), ('AlertId', 'all', ['AlertId']), ('Title', 'all', ['AlertTitle']),
     ('Category', 'all', ['Category']), ('Severity', 'all', ['Severity']), ('DetectionSource', 'all', ['Source']),
@@ -323,9 +324,9 @@ STREAM_COLUMNS = [  # column, mode, slots
     ('ThreatFamily', 'all', ['ThreatFamily']), ('FileName', 'proc', ['FileName', 'ProcessName']),
     ('FileName', 'all', ['FileName']), ('FolderPath', 'all', ['FilePath']), ('SHA1', 'all', ['Sha1']),
     ('SHA256', 'all', ['Sha256']), ('MD5', 'all', ['Md5']), ('FileSize', 'all', ['FileSize']),
-    ('RemoteIP', 'alert', ['IpAddress']), ('RemoteIP', 'event', ['RemoteIp']), ('LocalIP', 'event', ['LocalIp']),
-    ('RemotePort', 'event', ['RemotePort']), ('LocalPort', 'event', ['LocalPort']),
-    ('Protocol', 'event', ['Protocol']), ('RemoteUrl', 'all', ['Url']), ('AccountName', 'all', ['UserName']),
+    ('RemoteIP', 'alert', ['IpAddress']), ('RemoteIP', 'logon', ['IpAddress']), ('RemoteIP', 'event', ['RemoteIp']),
+    ('LocalIP', 'event', ['LocalIp']), ('RemotePort', 'logon', ['LocalPort']), ('RemotePort', 'event', ['RemotePort']),
+    ('LocalPort', 'event', ['LocalPort']), ('Protocol', 'net', ['Protocol']), ('RemoteUrl', 'all', ['Url']), ('AccountName', 'all', ['UserName']),
     ('AccountDomain', 'all', ['UserDomain']), ('AccountSid', 'all', ['UserSid']),
     ('AccountUpn', 'all', ['UserPrincipalName']), ('DeviceId', 'all', ['DeviceID']),
     ('DeviceName', 'all', ['ComputerDnsName']), ('ProcessCommandLine', 'all', ['CommandLine']),
@@ -340,7 +341,7 @@ STREAM_COLUMNS = [  # column, mode, slots
 
 def stream_slots(rec):
     s = {}
-    alert, proc = 0, 0
+    alert, proc, logon, net = 0, 0, 0, 0
     for k, v in rec.items():
         if k == 'time':
             s['ReceivedTime'] = v
@@ -349,9 +350,10 @@ def stream_slots(rec):
         elif k == 'category' and isinstance(v, str):
             p = 'AdvancedHunting-'
             s['Table'] = v[len(p):] if len(v) > len(p) and v.startswith(p) else v
-            alert, proc = STREAM_TABLES.get(s['Table'], (0, 0))
+            alert, proc, logon, net = STREAM_TABLES.get(s['Table'], (0, 0, 0, 0))
     props = rec.get('properties')
-    applies = {'all': 1, 'alert': alert, 'event': not alert, 'proc': proc, 'nonproc': not alert and not proc}
+    applies = {'all': 1, 'alert': alert, 'event': not alert and not logon, 'logon': logon, 'net': net,
+               'proc': proc, 'nonproc': not alert and not proc}
     if isinstance(props, dict):
         for k, v in props.items():
             for col, mode, names in STREAM_COLUMNS:
@@ -400,8 +402,9 @@ def events(rec, kind, split):
         elif kind == 'mde' and k == 'relatedUser' and isinstance(v, dict):
             put(base, ['UserName'], v, 'userName')
             put(base, ['UserDomain'], v, 'domainName')
-    ev = [Evidence(o, kind) for o in (rec.get('evidence') or []) if isinstance(o, dict)] \
-        if isinstance(rec.get('evidence'), list) else []
+    items = rec.get('evidence') if isinstance(rec.get('evidence'), list) else []
+    ev = [Evidence(o, kind) for o in items if isinstance(o, dict)]
+    positions = [i for i, o in enumerate(items) if isinstance(o, dict)]
     s = dict(base)
     for t in ('device', 'ip', 'url', 'user'):
         first = next((e for e in ev if e.type == t), None)
@@ -422,7 +425,7 @@ def events(rec, kind, split):
     yield s, None, True, kind
     if not split:
         return
-    for i, e in enumerate(ev):
+    for i, e in zip(positions, ev):
         c = {n: base[n] for n in CHILD_IDENTITY if n in base}
         if e.type in ('file', 'process'):
             apply_main(c, e, kind)
