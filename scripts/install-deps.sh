@@ -9,6 +9,7 @@ PKGS=(
   libjsmn-dev libinih-dev libmicrohttpd-dev librdkafka-dev libsystemd-dev
   libcmocka-dev zlib1g-dev
   rsyslog rsyslog-gnutls kcat curl jq openssl procps python3 time tinyproxy
+  man-db groff-base systemd dpkg-dev bsdutils gzip  # man pages, systemd-analyze, make deb, script(1)
 )
 
 missing=()

@@ -16,7 +16,9 @@ const struct mds_conf_key mds_service_keys[] = {
     {"state", MDS_CONF_PATH, "./var/mdesiem.db", 0, 0, NULL, 0,
      "SQLite state file: cursors, outbox and dedupe index (WAL mode; one instance per file)"},
     {"log_level", MDS_CONF_ENUM, "info", 0, 0, "error|warn|info|debug", 0, "least severe messages logged"},
-    {"log_format", MDS_CONF_ENUM, "text", 0, 0, "text|json", 0, "log line format on stderr"},
+    {"log_format", MDS_CONF_ENUM, "text", 0, 0, "text|json", 0, "log line format"},
+    {"log_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "append log lines to this file instead of stderr; reopened on SIGHUP (for logrotate)"},
     {"retry_initial", MDS_CONF_DURATION, "1S", 1, 3600000, NULL, 0,
      "first wait after a transient failure; doubles each retry (with jitter)"},
     {"retry_max", MDS_CONF_DURATION, "60S", 1, 86400000, NULL, 0, "longest wait between retries"},
@@ -78,6 +80,7 @@ size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const *
     *out = e->sources;
     return e->nsources;
 }
+const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { return e->service; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
 

@@ -55,6 +55,9 @@ struct mds_source_stats {
     atomic_llong throttled; /* 429 answers */
     atomic_llong pages;
     atomic_llong last_success_ms; /* wall clock of the last successful cycle, 0 = none yet */
+    atomic_llong cursor;        /* last cursor committed, in ticks; 0 = none yet */
+    atomic_llong cycles;        /* collection cycles finished */
+    atomic_llong failed_cycles; /* of which failed */
 };
 
 struct mds_source {
@@ -117,6 +120,10 @@ struct mds_output {
 
 struct mds_engine_opts {
     int once;              /* one cycle per source, drain, exit */
+    /* Called on the calling thread of mds_engine_run once every thread
+     * started (e.g. to tell systemd READY=1); may be NULL. */
+    void (*on_running)(struct mds_engine *e, void *arg);
+    void *on_running_arg;
 };
 
 /* For `mdesiem check`: the built sources (valid until destroy). */
@@ -138,6 +145,9 @@ void mds_engine_destroy(struct mds_engine *e);
 mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen);
 
 const char *mds_engine_state_path(const struct mds_engine *e);
+
+/* The validated [service] section (defaults when the file has none). */
+const struct mds_conf_section *mds_engine_service(const struct mds_engine *e);
 
 /* For sources: stores a page and moves the cursor in one transaction,
  * after the EPS throttle allowed the records through; wakes the outputs. */

@@ -52,6 +52,8 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
     atomic_fetch_add(&src->stats.accepted, (long long)*accepted);
     atomic_fetch_add(&src->stats.duplicates, (long long)(n - *accepted));
     atomic_fetch_add(&src->stats.pages, 1);
+    if (cursor)
+        atomic_store(&src->stats.cursor, (long long)*cursor);
     if (*accepted)
         wake_outputs(src->engine);
     return MDS_OK;
@@ -73,6 +75,9 @@ static void source_cycle(struct mds_source *s)
     pthread_mutex_unlock(&s->engine->mu);
     if (!rc)
         atomic_store(&s->stats.last_success_ms, mds_time_now() / MDS_TICKS_PER_MS);
+    atomic_fetch_add(&s->stats.cycles, 1);
+    if (rc)
+        atomic_fetch_add(&s->stats.failed_cycles, 1);
     if (rc)
         mds_error(s->tag, "collection failed: %s", *err ? err : mds_strerror(rc));
     else if (accepted)
@@ -272,6 +277,8 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
         rc = start_threads(e, &nsrc, &nout, err, errlen);
     if (rc)
         mds_shutdown_request();
+    else if (e->opts.on_running)
+        e->opts.on_running(e, e->opts.on_running_arg);
     for (size_t i = 0; i < nsrc; i++)
         pthread_join(e->sources[i]->thread, NULL);
     wake_outputs(e);

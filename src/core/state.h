@@ -90,6 +90,9 @@ mds_err mds_db_source_result(struct mds_db *db, const char *source, int ok, cons
                              int64_t accepted);
 mds_err mds_db_output_result(struct mds_db *db, const char *output, int ok, const char *error, int64_t delivered);
 
+/* The UTC day number of a time, as the daily delivery counters use it. */
+int64_t mds_db_day(mds_ticks t);
+
 /* Runs `fn` for each status row; used by `status`. */
 struct mds_source_status {
     const char *name;
@@ -98,12 +101,15 @@ struct mds_source_status {
     mds_ticks last_attempt, last_success;
     const char *last_error;
     int64_t fetched, accepted;
+    int64_t outbox;          /* its records still waiting for an output */
+    int64_t delivered_today; /* its records that left the outbox today (UTC) */
 };
 struct mds_output_status {
     const char *name;
     mds_ticks last_success;
     const char *last_error;
     int64_t delivered, pending_rows, pending_bytes;
+    int64_t delivered_today; /* acknowledged today (UTC) */
 };
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
