@@ -63,13 +63,16 @@ const struct mds_conf_key mds_source_common_keys[] = {
 };
 
 const struct mds_conf_key mds_output_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout or file"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout, file, syslog, http or kafka"},
     {"format", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "event format (see `mdesiem help formats`); default depends on the output type"},
     {"evidence", MDS_CONF_ENUM, NULL, 0, 0, "first|summary|split", 0,
      "evidence policy of legacy/cef/leef/ecs: one event per alert, or one per evidence too"},
     {"wrap", MDS_CONF_BOOL, "false", 0, 0, NULL, 0, "json: wrap each record with its source name and ingest time"},
     {"leef_delimiter", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "LEEF 2.0 attribute delimiter (one character or xHH)"},
+    {"spool_max_bytes", MDS_CONF_SIZE, "1G", 0, INT64_C(1) << 50, NULL, 0,
+     "most record bytes waiting in the outbox for this output; above it the sources that route here pause "
+     "(nothing is dropped; `status` says why) until it drains (0 = no limit)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -214,6 +217,7 @@ static mds_err add_output(struct mds_engine *e, struct mds_conf_section *sec, ch
     o->engine = e;
     o->name = sec->name;
     snprintf(o->tag, sizeof o->tag, "output:%s", sec->name);
+    o->spool_max = mds_conf_bytes(sec, "spool_max_bytes");
     if ((rc = setup_output_format(e, o, err, errlen)))
         return rc;
     return t->create(o, err, errlen);

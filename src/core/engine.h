@@ -85,7 +85,27 @@ struct mds_source {
     char *routes_storage;
 };
 
-/* An output type: one descriptor per file in src/outputs/. */
+/* One event of a batch, for outputs that need to know where each event
+ * starts and which record it came from (a Kafka key, an Elasticsearch
+ * _id, a syslog severity). Pointers are borrowed for one delivery. */
+struct mds_event {
+    size_t off;                   /* first byte in mds_batch.data */
+    size_t len;                   /* length, without the trailing '\n' */
+    const struct mds_record *rec; /* the record it was rendered from */
+    unsigned part;                /* 0 for a record's first event, 1 for its next (evidence = split) ... */
+};
+
+/* What deliver_batch receives: the same bytes deliver gets, plus one
+ * mds_event per event, in order. */
+struct mds_batch {
+    const char *data; /* every event, each ending in '\n' */
+    size_t len;
+    const struct mds_event *events;
+    size_t count;
+};
+
+/* An output type: one descriptor per file in src/outputs/. An output
+ * sets exactly one of deliver and deliver_batch. */
 struct mds_output_type {
     const char *name;
     const char *help;
@@ -98,6 +118,9 @@ struct mds_output_type {
      * said when); anything else is a permanent error. */
     mds_err (*deliver)(struct mds_output *out, const char *events, size_t len, size_t count,
                        int64_t *retry_after_ms, char *err, size_t errlen);
+    /* The same contract, with each event's boundaries and record. */
+    mds_err (*deliver_batch)(struct mds_output *out, const struct mds_batch *batch, int64_t *retry_after_ms,
+                             char *err, size_t errlen);
     void (*destroy)(struct mds_output *out);
 };
 
@@ -116,6 +139,13 @@ struct mds_output {
     atomic_llong delivered;
     atomic_llong failures;
     int failed;
+    /* Spool limit (spool_max_bytes): bytes of record bodies waiting in the
+     * outbox for this output, kept by the engine (set at start, raised by
+     * source commits, lowered by acknowledgements). Sources routing here
+     * pause while it is above spool_max; 0 = no limit. */
+    int64_t spool_max;
+    atomic_llong spool_bytes;
+    atomic_int stopped;        /* the output thread has ended */
 };
 
 struct mds_engine_opts {

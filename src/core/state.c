@@ -52,6 +52,7 @@ static const char *const statements[ST_COUNT] = {
 struct mds_db {
     sqlite3 *sql;
     sqlite3_stmt *st[ST_COUNT];
+    int64_t committed_bytes; /* body bytes the last page commit stored */
 };
 
 static const char schema[] =
@@ -272,7 +273,7 @@ static int step_reset(sqlite3_stmt *st)
 }
 
 static int store_item(struct mds_db *db, const char *source, int kind, const char *const *routes, size_t nroutes,
-                      const struct mds_item *it, mds_ticks now, size_t *accepted)
+                      const struct mds_item *it, mds_ticks now, size_t *accepted, int64_t *bytes)
 {
     sqlite3_stmt *seen = db->st[ST_SEEN_INSERT];
     sqlite3_bind_text(seen, 1, source, -1, SQLITE_STATIC);
@@ -300,6 +301,7 @@ static int store_item(struct mds_db *db, const char *source, int kind, const cha
             return -1;
     }
     (*accepted)++;
+    *bytes += (int64_t)it->body_len;
     return 0;
 }
 
@@ -315,11 +317,13 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const mds_ticks *cursor, size_t *accepted)
 {
     mds_ticks now = mds_time_now();
+    int64_t bytes = 0;
     *accepted = 0;
+    db->committed_bytes = 0;
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t i = 0; i < n; i++)
-        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted))
+        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted, &bytes))
             goto fail;
     if (cursor) {
         sqlite3_stmt *st = db->st[ST_CURSOR_SET];
@@ -329,13 +333,17 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
         if (step_reset(st) != SQLITE_DONE)
             goto fail;
     }
-    if (exec(db, "COMMIT") == SQLITE_OK)
+    if (exec(db, "COMMIT") == SQLITE_OK) {
+        db->committed_bytes = bytes;
         return MDS_OK;
+    }
 fail:
     exec(db, "ROLLBACK");
     *accepted = 0;
     return MDS_ERR_STATE;
 }
+
+int64_t mds_db_committed_bytes(const struct mds_db *db) { return db->committed_bytes; }
 
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor)
 {

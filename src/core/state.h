@@ -58,6 +58,10 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
                                  const mds_ticks *cursor, size_t *accepted);
 
+/* Body bytes of the items the last successful page commit on this
+ * connection stored (0 after a failed one); feeds the spool limit. */
+int64_t mds_db_committed_bytes(const struct mds_db *db);
+
 /* Cursor of a source (or of a cursor key); MDS_ERR_NOTFOUND when it has none yet. */
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor);
 
