@@ -82,4 +82,50 @@ mds_err mds_json_escape(struct mds_buf *out, const char *s, size_t n);
 /* Appends "s" with quotes. */
 mds_err mds_json_quote(struct mds_buf *out, const char *s, size_t n);
 
+/*
+ * Token-free scanning (json_scan.c) of text that passed mds_json_check():
+ * the members of one object or the elements of one array, in order, as
+ * spans of the caller's text. Nested values are skipped, not tokenised,
+ * and nothing is allocated. On text that is not valid JSON the results
+ * are unspecified but every read stays inside [s, s + len).
+ */
+struct mds_json_scan {
+    const char *p, *end;
+    int is_object;
+    int done; /* the closing bracket was read; p is past it */
+};
+
+struct mds_json_member {
+    const char *key; /* raw key bytes (escapes as written), NULL for array elements */
+    size_t key_len;
+    const char *val; /* the whole value as written: strings with their quotes */
+    size_t val_len;
+};
+
+/* Starts at the object or array that s begins with (after whitespace);
+ * -1 when s does not begin with '{' or '['. */
+int mds_json_scan_open(struct mds_json_scan *sc, const char *s, size_t len);
+
+/* The next member (or element), its value skipped: 1, or 0 at the end
+ * (then sc->p is past the closing bracket). */
+int mds_json_scan_next(struct mds_json_scan *sc, struct mds_json_member *m);
+
+/* One pass over nested values: scan_key reads the next member's key and
+ * stops at its value (m->val_len is 0); then either scan_skip passes over
+ * the value, or scan_child starts a scan inside it (-1 unless it is an
+ * object or array) and scan_close, whenever the caller has seen enough of
+ * the child, continues after the child's closing bracket and sets
+ * m->val_len. */
+int mds_json_scan_key(struct mds_json_scan *sc, struct mds_json_member *m);
+void mds_json_scan_skip(struct mds_json_scan *sc, struct mds_json_member *m);
+int mds_json_scan_child(const struct mds_json_scan *sc, const struct mds_json_member *m, struct mds_json_scan *child);
+void mds_json_scan_close(struct mds_json_scan *sc, struct mds_json_scan *child, struct mds_json_member *m);
+
+/* Nonzero when the member's raw key is `key` (ci: ASCII case-insensitive). */
+int mds_json_member_is(const struct mds_json_member *m, const char *key, int ci);
+
+/* The raw content of a string value (escapes as written), or NULL when
+ * the value is not a string. */
+const char *mds_json_member_str(const struct mds_json_member *m, size_t *len);
+
 #endif

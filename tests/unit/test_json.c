@@ -96,11 +96,52 @@ static void test_buf_ceiling(void **state)
     mds_buf_finish(&b);
 }
 
+/* Token-free scan: members in order, escaped quotes, nested values
+ * skipped, children entered and left early. */
+static void test_scan(void **state)
+{
+    (void)state;
+    const char *doc = " {\"a\\\"\":\"x\\\\\",\"n\":[1,{\"b\":\"]}\"}],\"o\":{\"id\":\"7\",\"z\":[[]]},"
+                      "\"t\":true , \"e\":\"\\\"}\"} ";
+    struct mds_json_scan sc, child;
+    struct mds_json_member m, k;
+    size_t n;
+    assert_int_equal(mds_json_scan_open(&sc, doc, strlen(doc)), 0);
+    assert_true(sc.is_object);
+    assert_int_equal(mds_json_scan_next(&sc, &m), 1);
+    assert_int_equal(m.key_len, 3); /* a\" as written */
+    assert_memory_equal(m.key, "a\\\"", 3);
+    assert_non_null(mds_json_member_str(&m, &n));
+    assert_int_equal(n, 3);
+    assert_int_equal(mds_json_scan_next(&sc, &m), 1);
+    assert_true(mds_json_member_is(&m, "N", 1));
+    assert_false(mds_json_member_is(&m, "N", 0));
+    assert_int_equal(m.val_len, strlen("[1,{\"b\":\"]}\"}]"));
+    assert_null(mds_json_member_str(&m, &n));
+    assert_int_equal(mds_json_scan_key(&sc, &m), 1); /* "o": enter, read id, leave early */
+    assert_int_equal(mds_json_scan_child(&sc, &m, &child), 0);
+    assert_int_equal(mds_json_scan_next(&child, &k), 1);
+    assert_true(mds_json_member_is(&k, "id", 0));
+    mds_json_scan_close(&sc, &child, &m);
+    assert_int_equal(m.val_len, strlen("{\"id\":\"7\",\"z\":[[]]}"));
+    assert_int_equal(mds_json_scan_next(&sc, &m), 1);
+    assert_int_equal(m.val_len, 4); /* true */
+    assert_int_equal(mds_json_scan_key(&sc, &m), 1);
+    assert_int_equal(mds_json_scan_child(&sc, &m, &child), -1); /* a string */
+    mds_json_scan_skip(&sc, &m);
+    assert_int_equal(m.val_len, 5);
+    assert_int_equal(mds_json_scan_next(&sc, &m), 0);
+    assert_int_equal(mds_json_scan_next(&sc, &m), 0);
+    assert_int_equal(mds_json_scan_open(&sc, "[]", 2), 0);
+    assert_int_equal(mds_json_scan_next(&sc, &m), 0);
+    assert_int_equal(mds_json_scan_open(&sc, " 1", 2), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),  cmocka_unit_test(test_depth),       cmocka_unit_test(test_find_decode),
-        cmocka_unit_test(test_escape), cmocka_unit_test(test_buf_ceiling),
+        cmocka_unit_test(test_escape), cmocka_unit_test(test_buf_ceiling), cmocka_unit_test(test_scan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
