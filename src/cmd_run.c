@@ -262,6 +262,7 @@ static int run_or_once(int argc, char **argv, int once)
         fputs(usage, stderr);
         return MDS_EXIT_USAGE;
     }
+    mds_mem_return_large_blocks();
     return run_engine(path, once);
 }
 

@@ -295,6 +295,23 @@ static int output_step(struct mds_output *o, struct output_buffers *b)
     return 1;
 }
 
+/* An idle output holds no batch: the buffers sized by the largest batch
+ * (record bodies, rendered events, the format's scratch) are freed while
+ * it waits, so memory after a burst goes back to what idle needs. */
+static void release_buffers(struct output_buffers *b)
+{
+    size_t held = b->store.cap + b->data.cap + b->events_cap * sizeof *b->events;
+    mds_buf_finish(&b->store);
+    mds_buf_finish(&b->data);
+    mds_free(b->events);
+    b->events = NULL;
+    b->events_cap = 0;
+    mds_format_ctx_finish(&b->ctx);
+    mds_format_ctx_init(&b->ctx);
+    if (held >= MDS_MEM_TRIM_AT)
+        mds_mem_trim();
+}
+
 static void *output_main(void *arg)
 {
     struct mds_output *o = arg;
@@ -318,6 +335,7 @@ static void *output_main(void *arg)
         } else if (r == 0) {
             if (done_collecting)
                 break;
+            release_buffers(&b);
             wait_for_records(e, gen, 1000);
         }
     }

@@ -4,6 +4,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static atomic_long fail_after = -1;
 
@@ -42,3 +45,18 @@ char *mds_strndup(const char *s, size_t n)
 char *mds_strdup(const char *s) { return s ? mds_strndup(s, strlen(s)) : NULL; }
 
 void mds_free(void *p) { free(p); }
+
+void mds_mem_return_large_blocks(void)
+{
+#ifdef __GLIBC__
+    /* a fixed threshold also turns off glibc's dynamic adjustment */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
+void mds_mem_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}

@@ -17,6 +17,22 @@ char *mds_strdup(const char *s);
 char *mds_strndup(const char *s, size_t n);
 void mds_free(void *p);
 
+/* For long-running commands, once at start: freed blocks of 128 KiB or
+ * more go back to the operating system at once. glibc otherwise raises
+ * its mmap threshold to the size of each large block freed (up to 32 MiB)
+ * and from then on keeps such buffers - a source's page, an output's
+ * batch - as free but resident memory in its thread arenas, per thread.
+ * A no-op without glibc. */
+void mds_mem_return_large_blocks(void);
+
+/* Hands the free memory of every arena back to the operating system
+ * (glibc malloc_trim; a no-op elsewhere): for the places that just freed
+ * a page or a batch, after which SQLite's page cache and other small
+ * blocks leave megabytes free but resident. Any thread; costs a walk of
+ * the free lists, so only worth it after at least MDS_MEM_TRIM_AT bytes. */
+void mds_mem_trim(void);
+#define MDS_MEM_TRIM_AT ((size_t)1 << 20)
+
 /* Test hook: after `n` more successful allocations, fail every one.
  * A negative n disables injection (the default). */
 void mds_mem_fail_after(long n);

@@ -241,9 +241,8 @@ static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cu
     return mds_source_commit(src, o->page.items, o->page.n, ordered ? cursor : NULL, &accepted);
 }
 
-mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
+static mds_err collect(struct mds_source *src, struct odata *o, char *err, size_t errlen)
 {
-    struct odata *o = src->ctx;
     mds_ticks cursor, overlap = o->overlap_ms * MDS_TICKS_PER_MS;
     mds_err rc;
     if (mds_db_cursor(src->db, src->name, &cursor) != MDS_OK)
@@ -264,6 +263,22 @@ mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
     }
     mds_db_prune_seen(src->db, src->name, cursor - 2 * overlap);
     return MDS_OK;
+}
+
+/* Between cycles a source holds no page. The response body and the item
+ * index are sized by the largest page (about 5 MB for 1,000 alerts) and
+ * would otherwise stay allocated, per source, for as long as it runs
+ * (see also mds_mem_return_large_blocks). */
+mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
+{
+    struct odata *o = src->ctx;
+    mds_err rc = collect(src, o, err, errlen);
+    size_t held = o->resp.body.cap + o->page.cap * sizeof *o->page.items;
+    mds_buf_finish(&o->resp.body);
+    mds_graph_page_finish(&o->page);
+    if (held >= MDS_MEM_TRIM_AT)
+        mds_mem_trim();
+    return rc;
 }
 
 void mds_odata_check(struct mds_source *src, struct mds_check *chk)

@@ -250,6 +250,12 @@ static mds_err siem_collect(struct mds_source *src, char *err, size_t errlen)
         }
     }
     src->cursor_key = NULL;
+    /* no page is held between cycles (see mds_odata_collect) */
+    size_t held = s->resp.body.cap + s->page.cap * sizeof *s->page.items;
+    mds_buf_finish(&s->resp.body);
+    mds_graph_page_finish(&s->page);
+    if (held >= MDS_MEM_TRIM_AT)
+        mds_mem_trim();
     return mds_shutdown_requested() ? MDS_ERR_STOPPED : first;
 }
 
