@@ -8,8 +8,12 @@
 # collect, VmRSS is the idle figure. Then the emulator creates MEM_LOAD
 # alerts and every source collects all of them (N x MEM_LOAD records
 # through the outbox into one file); VmHWM when the last one is delivered
-# is the peak under load, VmRSS after MEM_IDLE_CYCLES more idle cycles the
-# "after" figure.
+# is the peak under load. Then one more alert, a few seconds newer, moves
+# every cursor past the burst (a source re-reads `overlap` behind its
+# cursor each cycle, and the burst's alerts all carry nearly the same
+# lastUpdateDateTime: without it every idle cycle would fetch the burst
+# again and drop it as duplicates); VmRSS after MEM_IDLE_CYCLES more idle
+# cycles is the "after" figure.
 source "$(dirname "$0")/lib.sh"
 
 MEM_SOURCES=${MEM_SOURCES:-1 10 100}
@@ -65,13 +69,20 @@ rotate_bytes = 0" "${extras[@]}"
     t1=$(date +%s.%N)
     local peak after
     peak=$(status_kb "$pid" VmHWM)
+    sleep 2
+    curl -fsS -X POST "$EMU_URL/_emulator/create?count=1" >/dev/null
+    end=$((SECONDS + 120))
+    until [ "$(delivered "$dir")" -ge $((want + n)) ]; do
+        [ $SECONDS -lt $end ] || fail "$n sources: the marker alert was not delivered"
+        sleep 0.2
+    done
     sleep $((MEM_RECURRENCE_S * MEM_IDLE_CYCLES + 1))
     after=$(status_kb "$pid" VmRSS)
     stop_pid "$pid"
     stop_pid "$EMU_PID"
     local lines
     lines=$(wc -l <"$dir/alerts.jsonl")
-    [ "$lines" -eq "$want" ] || fail "$n sources: file holds $lines lines, expected $want"
+    [ "$lines" -eq $((want + n)) ] || fail "$n sources: file holds $lines lines, expected $((want + n))"
     result figure=memory case="sources-$n" sources="$n" run="$run" idle_kb="$idle" peak_kb="$peak" \
         after_kb="$after" threads="$threads" items="$want" \
         load_wall="$(python3 -c "print(round($t1 - $t0, 2))")"
@@ -83,6 +94,7 @@ note memory "$MDESIEM emulate --listen 127.0.0.1:0 --alerts 0 --seed 7"
 note memory "$MDESIEM run -c mdesiem.ini &   # N [source] sections (recurrence = ${MEM_RECURRENCE_S}S, eps_throttle = 0), one [output] type = file"
 note memory "grep -E 'VmRSS|VmHWM' /proc/\$PID/status   # idle: after $MEM_IDLE_CYCLES idle cycles of every source"
 note memory "curl -X POST \"\$EMU/_emulator/create?count=$MEM_LOAD\"   # load: every source collects them; VmHWM when all are delivered"
+note memory "sleep 2; curl -X POST \"\$EMU/_emulator/create?count=1\"   # moves every cursor past the burst; VmRSS after $MEM_IDLE_CYCLES more idle cycles"
 
 for run in $(seq "$BENCH_RUNS"); do
     for n in $MEM_SOURCES; do

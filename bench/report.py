@@ -268,11 +268,14 @@ def memory_section(d, rows, cmds, goals):
         d.p()
         return
     d.p(f"`mdesiem run` with N graph sources against one emulator (each source its own tenant credentials, "
-        f"token, HTTP connection and cursor; `recurrence = {m.get('recurrence', '?')}`, one file output). "
+        f"token, HTTP connection and cursor; `recurrence = {m.get('recurrence', '?')}`, default `page_size` (1,000), "
+        f"one file output). "
         f"**Idle**: VmRSS once every source finished {m.get('idle_cycles', '?')} cycles with nothing new. "
         f"**Under load**: then the emulator creates {m.get('load', 0):,} new alerts and every source collects "
         f"all of them (N × {m.get('load', 0):,} records through the outbox); the peak is VmHWM when the last "
-        f"record is delivered, **after** is VmRSS once idle again. Read from /proc/PID/status.")
+        f"record is delivered. **After**: one more alert, created two seconds later, moves every cursor past the "
+        f"burst (each cycle re-reads `overlap` behind the cursor, and the burst's alerts share nearly one "
+        f"timestamp), and VmRSS is read once every source is idle again. All from /proc/PID/status.")
     d.p()
     table = []
     for case, rs in cases.items():
