@@ -81,7 +81,6 @@ struct syslog_out {
     struct mds_buf wire;  /* the batch as written */
     size_t *ends;         /* udp: end of each datagram in wire */
     size_t ends_cap;
-    struct mds_json json; /* auto severity: the record being looked at */
     const struct mds_record *sev_rec;
     int sev;
 };
@@ -195,7 +194,6 @@ static mds_err syslog_create(struct mds_output *o, char *err, size_t errlen)
         return MDS_ERR_NOMEM;
     o->ctx = s;
     mds_buf_init(&s->wire, (size_t)MAX_WIRE_BYTES);
-    mds_json_init(&s->json);
     mds_err rc = read_conf(o, s, err, errlen);
     if (rc)
         return rc;
@@ -216,31 +214,38 @@ static void syslog_destroy(struct mds_output *o)
     struct syslog_out *s = o->ctx;
     mds_stream_destroy(s->stream);
     mds_buf_finish(&s->wire);
-    mds_json_finish(&s->json);
     mds_free(s->ends);
     mds_free(s);
     o->ctx = NULL;
 }
 
 /* Syslog severity of an event under severity = auto (cached per record:
- * split evidence yields several events of one record). */
+ * split evidence yields several events of one record). The record's
+ * top-level "severity" member (any case; the first one) is found by a
+ * token-free scan that stops there: the body comes from the outbox, whose
+ * pages passed the strict check when they were fetched, and tokenising it
+ * again here cost as much as rendering it. */
 static int event_severity(struct syslog_out *s, const struct mds_record *rec)
 {
     static const struct {
         const char *name;
         int sev;
     } map[] = {{"high", 2}, {"medium", 3}, {"low", 4}, {"informational", 6}};
-    size_t len;
+    struct mds_json_scan sc;
+    struct mds_json_member m;
+    const char *v = NULL;
+    size_t len = 0;
     if (s->severity >= 0)
         return s->severity;
     if (rec == s->sev_rec)
         return s->sev;
     s->sev_rec = rec;
     s->sev = 5;
-    if (mds_json_parse(&s->json, rec->body, rec->body_len) || s->json.ntok < 1 || s->json.tok[0].type != JSMN_OBJECT)
+    if (mds_json_scan_open(&sc, rec->body, rec->body_len) || !sc.is_object)
         return s->sev;
-    int t = mds_json_find_ci(&s->json, 0, "severity");
-    const char *v = t >= 0 && s->json.tok[t].type == JSMN_STRING ? mds_json_raw(&s->json, t, &len) : NULL;
+    while (!v && mds_json_scan_next(&sc, &m))
+        if (mds_json_member_is(&m, "severity", 1) && !(v = mds_json_member_str(&m, &len)))
+            break;
     for (size_t i = 0; v && i < sizeof map / sizeof *map; i++)
         if (len == strlen(map[i].name) && strncasecmp(v, map[i].name, len) == 0)
             s->sev = map[i].sev;
