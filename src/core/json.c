@@ -16,23 +16,31 @@ void mds_json_finish(struct mds_json *j)
     memset(j, 0, sizeof *j);
 }
 
-mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
+/* Grows the token array to at least twice its size, or to `want`;
+ * MDS_ERR_LIMIT at MDS_JSON_MAX_TOKENS. */
+static mds_err grow_tokens(struct mds_json *j, size_t want)
+{
+    if (j->cap >= MDS_JSON_MAX_TOKENS)
+        return MDS_ERR_LIMIT;
+    size_t ncap_z = (size_t)j->cap * 2 > want ? (size_t)j->cap * 2 : want;
+    int ncap = ncap_z > MDS_JSON_MAX_TOKENS ? MDS_JSON_MAX_TOKENS : (int)ncap_z;
+    jsmntok_t *t = mds_realloc(j->tok, sizeof(jsmntok_t) * (size_t)ncap);
+    if (!t)
+        return MDS_ERR_NOMEM;
+    j->tok = t;
+    j->cap = ncap;
+    return MDS_OK;
+}
+
+/* The reference path: the strict check, then jsmn. Taken only when the
+ * one-pass tokeniser refused the document, to say where and why (or, in
+ * jsmn's corner cases, to decide as before). */
+static mds_err check_then_jsmn(struct mds_json *j, const char *js, size_t len)
 {
     jsmn_parser p;
     jsmn_init(&p);
-    j->js = js;
-    j->len = len;
-    j->ntok = 0;
-    j->err_offset = 0;
     if (mds_json_check(js, len, &j->err_offset))
         return MDS_ERR_PARSE;
-    if (!j->tok) {
-        size_t want = len / 8 + 16;
-        j->cap = want > 4096 ? 4096 : (int)want;
-        j->tok = mds_malloc(sizeof(jsmntok_t) * (size_t)j->cap);
-        if (!j->tok)
-            return MDS_ERR_NOMEM;
-    }
     for (;;) {
         int r = jsmn_parse(&p, js, len, j->tok, (unsigned)j->cap);
         if (r >= 0) {
@@ -43,14 +51,9 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
             j->err_offset = p.pos;
             return MDS_ERR_PARSE;
         }
-        if (j->cap >= MDS_JSON_MAX_TOKENS)
-            return MDS_ERR_LIMIT;
-        int ncap = j->cap * 2;
-        jsmntok_t *t = mds_realloc(j->tok, sizeof(jsmntok_t) * (size_t)ncap);
-        if (!t)
-            return MDS_ERR_NOMEM;
-        j->tok = t;
-        j->cap = ncap;
+        mds_err err = grow_tokens(j, 0);
+        if (err)
+            return err;
     }
     if (j->ntok == 0) {
         j->err_offset = len;
@@ -65,6 +68,38 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
         }
     }
     return MDS_OK;
+}
+
+mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
+{
+    j->js = js;
+    j->len = len;
+    j->ntok = 0;
+    j->err_offset = 0;
+    if (!j->tok) {
+        size_t want = len / 8 + 16;
+        j->cap = want > 4096 ? 4096 : (int)want;
+        j->tok = mds_malloc(sizeof(jsmntok_t) * (size_t)j->cap);
+        if (!j->tok)
+            return MDS_ERR_NOMEM;
+    }
+    for (;;) {
+        int r = mds_json_tokenize(js, len, j->tok, j->cap);
+        if (r >= 0) {
+            j->ntok = r;
+            return MDS_OK;
+        }
+        if (r == MDS_JSON_TOKENIZE_INVALID)
+            return check_then_jsmn(j, js, len);
+        if (j->cap >= MDS_JSON_MAX_TOKENS && mds_json_check(js, len, &j->err_offset))
+            return MDS_ERR_PARSE; /* too many tokens, but invalid first */
+        /* The pass starts again from the top, so grow to what the whole
+         * document needs, judged from how far `cap` tokens went. */
+        size_t reached = (size_t)j->tok[j->cap - 1].start + 1;
+        mds_err err = grow_tokens(j, (size_t)((double)j->cap * (double)len / (double)reached * 1.25) + 16);
+        if (err)
+            return err;
+    }
 }
 
 int mds_json_skip(const struct mds_json *j, int i)

@@ -45,6 +45,15 @@ mds_err mds_json_check(const char *js, size_t len, size_t *err_offset);
  * says where. */
 mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len);
 
+/* The strict check and jsmn's tokens in one pass (json_tokenize.c):
+ * the token count, MDS_JSON_TOKENIZE_NOMEM when `cap` tokens are not
+ * enough (start again with more), or MDS_JSON_TOKENIZE_INVALID for
+ * anything mds_json_check or jsmn would refuse (mds_json_parse then asks
+ * them why). */
+#define MDS_JSON_TOKENIZE_INVALID (-1)
+#define MDS_JSON_TOKENIZE_NOMEM (-2)
+int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap);
+
 /* Index of the token after the whole subtree rooted at i. */
 int mds_json_skip(const struct mds_json *j, int i);
 

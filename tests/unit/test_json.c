@@ -137,11 +137,44 @@ static void test_scan(void **state)
     assert_int_equal(mds_json_scan_open(&sc, " 1", 2), -1);
 }
 
+/* mds_json_parse tokenises in one pass: the tokens must be jsmn's, the
+ * verdicts and error offsets the strict check's (and jsmn's quirks kept). */
+static void test_tokens_are_jsmns(void **state)
+{
+    (void)state;
+    const char *docs[] = {
+        "{\"a\":[1,-2.5e+3,true,false,null,{\"b\":\"x\\\"y\\u00e9\"}],\"c\":{},\"d\":[],\"e\":\"\"}",
+        " [ {\"k\" : \"0123456789abcdef0123456789abcdef\\n\\t\" } , [ [ ] ] ] ",
+        "\"top\"", "[0]", "0 ", "{\"\":0}",
+    };
+    static jsmntok_t want[64];
+    struct mds_json j;
+    mds_json_init(&j);
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        jsmn_parser p;
+        jsmn_init(&p);
+        int n = jsmn_parse(&p, docs[i], strlen(docs[i]), want, 64);
+        assert_true(n > 0);
+        assert_int_equal(mds_json_parse(&j, docs[i], strlen(docs[i])), MDS_OK);
+        assert_int_equal(j.ntok, n);
+        assert_memory_equal(j.tok, want, sizeof want[0] * (size_t)n);
+    }
+    const char *bad[] = {"{\"a\" 1}", "[1,]", "\"\\x\"", "[\"a\nb\"]", "{} {}", "[1 2]", "0", "", "[\"\\u12x4\"]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t off = 0;
+        assert_int_equal(mds_json_parse(&j, bad[i], strlen(bad[i])), MDS_ERR_PARSE);
+        if (mds_json_check(bad[i], strlen(bad[i]), &off) == MDS_ERR_PARSE)
+            assert_int_equal(j.err_offset, off);
+    }
+    mds_json_finish(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),  cmocka_unit_test(test_depth),       cmocka_unit_test(test_find_decode),
         cmocka_unit_test(test_escape), cmocka_unit_test(test_buf_ceiling), cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_tokens_are_jsmns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
