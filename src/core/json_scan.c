@@ -75,7 +75,8 @@ static const char *skip_value(const char *p, const char *end)
         return skip_string(p, end);
     if (*p == '{' || *p == '[')
         return skip_rest(p + 1, end, 1);
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\n' &&
+           *p != '\r')
         p++;
     return p;
 }
@@ -136,7 +137,8 @@ int mds_json_scan_next(struct mds_json_scan *sc, struct mds_json_member *m)
     return 1;
 }
 
-int mds_json_scan_child(const struct mds_json_scan *sc, const struct mds_json_member *m, struct mds_json_scan *child)
+int mds_json_scan_child(const struct mds_json_scan *sc, const struct mds_json_member *m,
+                        struct mds_json_scan *child)
 {
     if (m->val >= sc->end || (m->val[0] != '{' && m->val[0] != '['))
         return -1;

@@ -29,10 +29,12 @@
 enum want { W_VALUE, W_KEY_OR_END, W_KEY, W_COLON, W_COMMA_OR_END, W_VALUE_OR_END };
 
 /* Bytes that end a plain run inside a string: controls, quote, backslash. */
+/* clang-format off */
 static const unsigned char string_stop[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     ['"'] = 1, ['\\'] = 1,
 };
+/* clang-format on */
 
 static const unsigned char hex_digit[256] = {
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
@@ -159,8 +161,8 @@ static const unsigned char *scalar(const unsigned char *s, const unsigned char *
 int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
 {
     const unsigned char *s = (const unsigned char *)js, *p = s, *end = s + len, *q;
-    int open[MDS_JSON_MAX_DEPTH]; /* tokens of the containers not closed yet */
-    int depth = 0, n = 0, super = -1;  /* super: the token the next value belongs to */
+    int open[MDS_JSON_MAX_DEPTH];     /* tokens of the containers not closed yet */
+    int depth = 0, n = 0, super = -1; /* super: the token the next value belongs to */
     enum want want = W_VALUE;
     if (len >= (size_t)1 << 31)
         return MDS_JSON_TOKENIZE_INVALID; /* token offsets are int */
