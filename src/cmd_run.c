@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "core/engine.h"
@@ -202,7 +201,7 @@ static int run_engine(const char *path, int once)
     snprintf(run_status, sizeof run_status, "%s with %s", once ? "collecting once" : "running", path);
     if (!once)
         mds_notify_watchdog_start();
-    else if (isatty(STDERR_FILENO))
+    else if (mds_progress_wanted())
         progress = mds_progress_start(engine);
     mds_info("main", "mdesiem %s %s with %s, state %s", MDS_VERSION, once ? "collecting once" : "running", path,
              mds_engine_state_path(engine));

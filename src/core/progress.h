@@ -36,6 +36,9 @@ struct mds_progress_sample {
  * size - 1 bytes). Pure: exposed for unit tests. */
 void mds_progress_format(const struct mds_progress_sample *s, size_t width, char *buf, size_t size);
 
+/* 1 when stderr is a terminal that can redraw lines (not TERM=dumb). */
+int mds_progress_wanted(void);
+
 /* Starts the reporter for a created engine; NULL on failure (no
  * progress then, nothing else changes). Call before mds_engine_run. */
 struct mds_progress *mds_progress_start(struct mds_engine *e);
