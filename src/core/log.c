@@ -40,16 +40,25 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int out_fd = STDERR_FILENO;
 static struct repeat slots[REPEAT_SLOTS];
 static char term_block[BLOCK_MAX];
-static int term_lines; /* lines of term_block on screen; 0 = none */
+static int term_lines;   /* lines of term_block on screen; 0 = none */
 static int journal = -1; /* stderr is the systemd journal; -1 = not checked yet */
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
-void mds_log_set_level(enum mds_log_level level) { cur_level = level; }
+void mds_log_set_level(enum mds_log_level level)
+{
+    cur_level = level;
+}
 
-void mds_log_set_json(int on) { json_mode = on; }
+void mds_log_set_json(int on)
+{
+    json_mode = on;
+}
 
-void mds_log_set_repeat_window(int seconds) { repeat_window = seconds; }
+void mds_log_set_repeat_window(int seconds)
+{
+    repeat_window = seconds;
+}
 
 int mds_log_parse_level(const char *name, enum mds_log_level *out)
 {

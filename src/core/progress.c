@@ -86,8 +86,8 @@ void mds_progress_format(const struct mds_progress_sample *s, size_t width, char
         fmt_duration(behind < 0 ? 0 : behind, lag, sizeof lag);
         snprintf(tail, sizeof tail, "  lag %s", lag);
     }
-    snprintf(buf, size, "%s  %lld pages  %lld alerts  %s  cursor %s%s", s->name, s->pages, s->fetched, rate, cur,
-             tail);
+    snprintf(buf, size, "%s  %lld pages  %lld alerts  %s  cursor %s%s", s->name, s->pages, s->fetched, rate,
+             cur, tail);
     if (width > 0 && strlen(buf) > width)
         buf[width] = '\0';
 }

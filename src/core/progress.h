@@ -23,13 +23,13 @@ struct mds_progress;
 struct mds_progress_sample {
     const char *name;
     long long pages, fetched, accepted;
-    mds_ticks cursor;         /* 0 = none committed yet */
-    mds_ticks cursor_first;   /* first cursor seen by the reporter; 0 = none */
-    int64_t cursor_first_ms;  /* when it was seen (monotonic ms) */
-    int64_t elapsed_ms;       /* since the reporter started */
-    int64_t now_ms;           /* monotonic ms of this sample */
-    mds_ticks now;            /* wall clock of this sample */
-    int finished, failed;     /* the source's cycle ended (failed) */
+    mds_ticks cursor;        /* 0 = none committed yet */
+    mds_ticks cursor_first;  /* first cursor seen by the reporter; 0 = none */
+    int64_t cursor_first_ms; /* when it was seen (monotonic ms) */
+    int64_t elapsed_ms;      /* since the reporter started */
+    int64_t now_ms;          /* monotonic ms of this sample */
+    mds_ticks now;           /* wall clock of this sample */
+    int finished, failed;    /* the source's cycle ended (failed) */
 };
 
 /* Formats one line into buf (truncated to `width` columns, at most
