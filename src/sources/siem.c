@@ -225,8 +225,11 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
     while (since < now) {
         mds_ticks until = since + window < now ? since + window : now;
         mds_err rc = fetch_window(src, s, region, since, &until, err, errlen);
+        /* A local clock ahead of the service's must not move the cursor
+         * past what the service has processed: cap it at its Date. */
+        mds_ticks cursor_to = s->resp.date && s->resp.date < until ? s->resp.date : until;
         if (!rc)
-            rc = mds_source_commit(src, s->page.items, s->page.n, &until, &accepted);
+            rc = mds_source_commit(src, s->page.items, s->page.n, &cursor_to, &accepted);
         if (rc)
             return rc;
         since = until;
