@@ -99,8 +99,8 @@ static int config_reference(struct mds_buf *b, int man)
         snprintf(title, sizeof title, "[source NAME] with type = %s", mds_source_types[i]->name);
         snprintf(intro, sizeof intro, "%s.", mds_source_types[i]->help);
         rc = section(b, man, title, intro, mds_source_types[i]->keys);
-        if (!rc && mds_source_types[i]->more_keys)
-            rc = more_keys(b, man, mds_source_types[i]->more_keys);
+        for (int k = 0; !rc && mds_source_types[i]->more_keys && mds_source_types[i]->more_keys[k]; k++)
+            rc = more_keys(b, man, mds_source_types[i]->more_keys[k]);
     }
     rc = rc ? rc : section(b, man, "[serve]",
                            "Compat mode: serve the legacy SIEM REST API (token endpoint and /api/alerts) from "

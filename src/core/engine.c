@@ -295,13 +295,14 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
 
 static mds_err add_source(struct mds_engine *e, struct mds_conf_section *sec, char *err, size_t errlen)
 {
-    const struct mds_conf_key *tables[4] = {mds_source_common_keys, NULL, NULL, NULL};
+    const struct mds_conf_key *tables[MDS_CONF_MAX_TABLES + 1] = {mds_source_common_keys};
     const char *type = mds_conf_str(sec, "type");
     const struct mds_source_type *t = type ? find_source_type(type) : NULL;
     if (type && !t)
         return bad_type(e->conf, sec, 1, err, errlen);
     tables[1] = t ? t->keys : NULL;
-    tables[2] = t ? t->more_keys : NULL;
+    for (int i = 0; t && t->more_keys && t->more_keys[i] && i + 2 < MDS_CONF_MAX_TABLES; i++)
+        tables[i + 2] = t->more_keys[i];
     mds_err rc = mds_conf_validate(e->conf, sec, tables, err, errlen);
     if (rc)
         return rc;

@@ -34,7 +34,8 @@ struct mds_source_type {
     const char *help;
     enum mds_input_kind kind;
     const struct mds_conf_key *keys;
-    const struct mds_conf_key *more_keys; /* optional second table, shared between types */
+    /* tables shared between types (credentials, OData paging), NULL-terminated; may be NULL */
+    const struct mds_conf_key *const *more_keys;
     /* Reads its configuration into src->ctx. Runs on the main thread. */
     mds_err (*create)(struct mds_source *src, char *err, size_t errlen);
     /* One collection cycle: fetch until caught up, committing every page
