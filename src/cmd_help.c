@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "core/config.h"
 #include "core/engine.h"
+#include "serve/compat.h"
 #include "core/roff.h"
 
 static int section(struct mds_buf *b, int man, const char *title, const char *intro, const struct mds_conf_key *keys)
@@ -98,9 +99,15 @@ static int config_reference(struct mds_buf *b, int man)
         snprintf(title, sizeof title, "[source NAME] with type = %s", mds_source_types[i]->name);
         snprintf(intro, sizeof intro, "%s.", mds_source_types[i]->help);
         rc = section(b, man, title, intro, mds_source_types[i]->keys);
-        if (!rc && mds_source_types[i]->more_keys)
-            rc = more_keys(b, man, mds_source_types[i]->more_keys);
+        for (int k = 0; !rc && mds_source_types[i]->more_keys && mds_source_types[i]->more_keys[k]; k++)
+            rc = more_keys(b, man, mds_source_types[i]->more_keys[k]);
     }
+    rc = rc ? rc : section(b, man, "[serve]",
+                           "Compat mode: serve the legacy SIEM REST API (token endpoint and /api/alerts) from "
+                           "the alerts of the named sources, so ArcSight and QRadar SIEM REST API log sources "
+                           "keep working (docs/compat.md).",
+                           mds_serve_keys);
+    rc = rc ? rc : section(b, man, "[client NAME]", "A SIEM allowed to call the compat API.", mds_client_keys);
     rc = rc ? rc : section(b, man, "Every [output NAME]", "Keys every output type accepts.", mds_output_common_keys);
     for (int i = 0; !rc && mds_output_types[i]; i++) {
         snprintf(title, sizeof title, "[output NAME] with type = %s", mds_output_types[i]->name);

@@ -30,6 +30,8 @@ int mds_cmd_wants_help(int argc, char **argv, const char *usage);
 int mds_cmd_run(int argc, char **argv);
 int mds_cmd_once(int argc, char **argv);
 int mds_cmd_status(int argc, char **argv);
+int mds_cmd_check(int argc, char **argv);
+int mds_cmd_import_details(int argc, char **argv);
 
 /* `mdesiem help TOPIC` (config, formats). */
 int mds_cmd_help_topic(const char *topic);
@@ -38,5 +40,10 @@ int mds_cmd_help_man(const char *topic);
 
 /* The value of -c/--config, or NULL. */
 const char *mds_cmd_config_arg(int argc, char **argv);
+
+int mds_cmd_emulate(int argc, char **argv);
+
+/* cmd_convert.c: Defender JSON (page, stream body, array, JSON lines) to SIEM events. */
+int mds_cmd_convert(int argc, char **argv);
 
 #endif

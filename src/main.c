@@ -16,9 +16,15 @@ static int cmd_help(int argc, char **argv);
 static const struct mds_command commands[] = {
     {"run", "collect and deliver until stopped (SIGTERM/SIGINT; SIGHUP reloads)", mds_cmd_run},
     {"once", "one collection cycle of every source, deliver everything, exit", mds_cmd_once},
+    {"check", "validate the configuration and test each source (reach, token, permission, one request)",
+     mds_cmd_check},
+    {"import-details", "turn the portal's saved SIEM connector details into a [source] section",
+     mds_cmd_import_details},
     {"status", "cursors, outbox depth and last errors per source and output", mds_cmd_status},
     {"version", "print the version", cmd_version},
     {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
+    {"emulate", "run the local Defender cloud (token service, Graph, MDE, SIEM APIs)", mds_cmd_emulate},
+    {"convert", "transform Defender JSON into json, legacy, cef, leef or ecs events", mds_cmd_convert},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "engine_internal.h"
+#include "serve/compat.h"
 
 #define MAX_ROUTES 32
 
@@ -24,6 +25,8 @@ const struct mds_conf_key mds_service_keys[] = {
     {"retry_limit", MDS_CONF_INT, "10", 1, 1000000, NULL, 0,
      "attempts per request before a cycle (or `once`) reports failure; `run` tries again next cycle"},
     {"batch_size", MDS_CONF_INT, "500", 1, 100000, NULL, 0, "records an output takes from the outbox at a time"},
+    {"metrics_listen", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "HOST:PORT serving /metrics (Prometheus text) and /healthz during `run`, e.g. 127.0.0.1:9464"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -38,11 +41,17 @@ const struct mds_conf_key mds_source_common_keys[] = {
     {"initial_lookback", MDS_CONF_DURATION, "24H", 1000, 3650 * 86400000LL, NULL, 0,
      "how far back the first collection starts when there is no cursor yet"},
     {"proxy", MDS_CONF_URL, NULL, 0, 0, NULL, 0, "HTTP proxy for every request of this source, http://host:port"},
+    {"proxy_server", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "proxy host, QRadar style (with proxy_port); an alternative to proxy"},
+    {"proxy_port", MDS_CONF_INT, "3128", 1, 65535, NULL, 0, "proxy port, with proxy_server"},
     {"proxy_user", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "proxy user name"},
     {"proxy_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the proxy password"},
     {"proxy_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the proxy password"},
     {"no_proxy", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "comma-separated hosts reached without the proxy"},
     {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM file of CA certificates to trust instead of the system's"},
+    {"connect_to", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "HOST:PORT:ADDR:PORT[, ...]: connect to ADDR:PORT when a URL names HOST:PORT (split-horizon DNS, "
+     "a lab, tests); TLS still checks HOST"},
     {"insecure", MDS_CONF_BOOL, "false", 0, 0, NULL, 0,
      "skip TLS certificate verification (testing only; warned about at every start)"},
     {"user_agent", MDS_CONF_STRING, "MdatpPartner-mdesiem-mdesiem/" MDS_VERSION, 0, 0, NULL, 0,
@@ -54,18 +63,26 @@ const struct mds_conf_key mds_source_common_keys[] = {
 };
 
 const struct mds_conf_key mds_output_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout or file"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout, file, syslog, http or kafka"},
     {"format", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "event format (see `mdesiem help formats`); default depends on the output type"},
     {"evidence", MDS_CONF_ENUM, NULL, 0, 0, "first|summary|split", 0,
      "evidence policy of legacy/cef/leef/ecs: one event per alert, or one per evidence too"},
     {"wrap", MDS_CONF_BOOL, "false", 0, 0, NULL, 0, "json: wrap each record with its source name and ingest time"},
     {"leef_delimiter", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "LEEF 2.0 attribute delimiter (one character or xHH)"},
+    {"spool_max_bytes", MDS_CONF_SIZE, "1G", 0, INT64_C(1) << 50, NULL, 0,
+     "most record bytes waiting in the outbox for this output; above it the sources that route here pause "
+     "(nothing is dropped; `status` says why) until it drains (0 = no limit)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
 const char *mds_engine_state_path(const struct mds_engine *e) { return e->state_path; }
 
+size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const **out)
+{
+    *out = e->sources;
+    return e->nsources;
+}
 const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { return e->service; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
@@ -200,6 +217,7 @@ static mds_err add_output(struct mds_engine *e, struct mds_conf_section *sec, ch
     o->engine = e;
     o->name = sec->name;
     snprintf(o->tag, sizeof o->tag, "output:%s", sec->name);
+    o->spool_max = mds_conf_bytes(sec, "spool_max_bytes");
     if ((rc = setup_output_format(e, o, err, errlen)))
         return rc;
     return t->create(o, err, errlen);
@@ -232,6 +250,8 @@ static mds_err setup_routes(struct mds_engine *e, struct mds_source *s, char *er
         }
         s->routes[s->nroutes++] = names[i];
     }
+    if (e->compat && mds_compat_feeds(e->compat, s->name) && n > 0 && n < MAX_ROUTES)
+        s->routes[s->nroutes++] = MDS_COMPAT_OUTPUT;
     if (n <= 0) {
         snprintf(err, errlen, "%s:%d: %s: outputs must name between 1 and %d outputs", e->conf->path,
                  mds_conf_line(s->sec, "outputs"), label, MAX_ROUTES);
@@ -246,11 +266,22 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
     mds_err rc = mds_conf_secret(e->conf, s->sec, "proxy_password", 1, &s->proxy_password, err, errlen);
     if (rc)
         return rc;
+    const char *server = mds_conf_str(s->sec, "proxy_server");
     h->proxy = mds_conf_str(s->sec, "proxy");
+    if (server && h->proxy) {
+        snprintf(err, errlen, "%s:%d: [source %s]: set proxy or proxy_server/proxy_port, not both", e->conf->path,
+                 mds_conf_line(s->sec, "proxy_server"), s->name);
+        return MDS_ERR_CONFIG;
+    }
+    if (server) {
+        snprintf(s->proxy_url, sizeof s->proxy_url, "http://%s:%lld", server, (long long)mds_conf_int(s->sec, "proxy_port"));
+        h->proxy = s->proxy_url;
+    }
     h->proxy_user = mds_conf_str(s->sec, "proxy_user");
     h->proxy_password = s->proxy_password;
     h->no_proxy = mds_conf_str(s->sec, "no_proxy");
     h->ca_file = mds_conf_str(s->sec, "ca_file");
+    h->connect_to = mds_conf_str(s->sec, "connect_to");
     h->insecure = mds_conf_bool(s->sec, "insecure");
     h->user_agent = mds_conf_str(s->sec, "user_agent");
     h->timeout_ms = (long)mds_conf_ms(s->sec, "timeout");
@@ -264,13 +295,14 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
 
 static mds_err add_source(struct mds_engine *e, struct mds_conf_section *sec, char *err, size_t errlen)
 {
-    const struct mds_conf_key *tables[4] = {mds_source_common_keys, NULL, NULL, NULL};
+    const struct mds_conf_key *tables[MDS_CONF_MAX_TABLES + 1] = {mds_source_common_keys};
     const char *type = mds_conf_str(sec, "type");
     const struct mds_source_type *t = type ? find_source_type(type) : NULL;
     if (type && !t)
         return bad_type(e->conf, sec, 1, err, errlen);
     tables[1] = t ? t->keys : NULL;
-    tables[2] = t ? t->more_keys : NULL;
+    for (int i = 0; t && t->more_keys && t->more_keys[i] && i + 2 < MDS_CONF_MAX_TABLES; i++)
+        tables[i + 2] = t->more_keys[i];
     mds_err rc = mds_conf_validate(e->conf, sec, tables, err, errlen);
     if (rc)
         return rc;
@@ -296,14 +328,70 @@ static mds_err check_section_kinds(struct mds_engine *e, char *err, size_t errle
     char label[160];
     for (size_t i = 0; i < e->conf->nsections; i++) {
         struct mds_conf_section *s = &e->conf->sections[i];
-        int named = strcmp(s->kind, "source") == 0 || strcmp(s->kind, "output") == 0;
-        if (strcmp(s->kind, "service") == 0 && !s->name)
+        int named = strcmp(s->kind, "source") == 0 || strcmp(s->kind, "output") == 0 ||
+                    strcmp(s->kind, "client") == 0;
+        if ((strcmp(s->kind, "service") == 0 || strcmp(s->kind, "serve") == 0) && !s->name)
             continue;
         if (named && s->name)
             continue;
-        snprintf(err, errlen, "%s:%d: %s: expected [service], [source NAME] or [output NAME]", e->conf->path,
+        snprintf(err, errlen, "%s:%d: %s: expected [service], [source NAME], [output NAME], [serve] or "
+                 "[client NAME]", e->conf->path,
                  s->line, mds_conf_label(s, label, sizeof label));
         return MDS_ERR_CONFIG;
+    }
+    return MDS_OK;
+}
+
+/* [serve]: the compat server and its internal output "@compat", which
+ * renders legacy detections (one per evidence) into the served table. */
+static mds_err setup_compat(struct mds_engine *e, char *err, size_t errlen)
+{
+    struct mds_conf_section *serve = NULL;
+    for (size_t i = 0; i < e->conf->nsections; i++)
+        if (strcmp(e->conf->sections[i].kind, "serve") == 0)
+            serve = &e->conf->sections[i];
+    if (!serve)
+        return MDS_OK;
+    mds_err rc = mds_compat_create(e->conf, serve, &e->compat, err, errlen);
+    if (rc)
+        return rc;
+    struct mds_output *o = mds_calloc(1, sizeof *o);
+    if (!o)
+        return MDS_ERR_NOMEM;
+    e->outputs[e->noutputs++] = o;
+    o->type = &mds_output_compat;
+    o->sec = serve;
+    o->conf = e->conf;
+    o->engine = e;
+    o->name = MDS_COMPAT_OUTPUT;
+    o->ctx = e->compat;
+    snprintf(o->tag, sizeof o->tag, "output:%s", o->name);
+    o->format = mds_format_find("legacy");
+    mds_format_opts_init(&o->format_opts);
+    o->format_opts.evidence = MDS_EVIDENCE_SPLIT;
+    return o->format ? MDS_OK : MDS_ERR_INTERNAL;
+}
+
+/* Every source [serve] names must exist. */
+static mds_err check_compat_feeds(struct mds_engine *e, char *err, size_t errlen)
+{
+    char storage[1024], *names[32];
+    struct mds_conf_section *serve = NULL;
+    if (!e->compat)
+        return MDS_OK;
+    for (size_t i = 0; i < e->noutputs; i++)
+        if (strcmp(e->outputs[i]->name, MDS_COMPAT_OUTPUT) == 0)
+            serve = e->outputs[i]->sec;
+    int n = mds_conf_split_list(mds_conf_str(serve, "sources"), storage, sizeof storage, names, 32);
+    for (int k = 0; k < n; k++) {
+        size_t i = 0;
+        while (i < e->nsources && strcmp(e->sources[i]->name, names[k]) != 0)
+            i++;
+        if (i == e->nsources) {
+            snprintf(err, errlen, "%s:%d: [serve]: sources names '%s', but there is no [source %s] section",
+                     e->conf->path, mds_conf_line(serve, "sources"), names[k], names[k]);
+            return MDS_ERR_CONFIG;
+        }
     }
     return MDS_OK;
 }
@@ -311,7 +399,8 @@ static mds_err check_section_kinds(struct mds_engine *e, char *err, size_t errle
 static mds_err build(struct mds_engine *e, char *err, size_t errlen)
 {
     mds_err rc;
-    if ((rc = check_section_kinds(e, err, errlen)) || (rc = setup_service(e, err, errlen)))
+    if ((rc = check_section_kinds(e, err, errlen)) || (rc = setup_service(e, err, errlen)) ||
+        (rc = setup_compat(e, err, errlen)))
         return rc;
     for (size_t i = 0; i < e->conf->nsections; i++)
         if (strcmp(e->conf->sections[i].kind, "output") == 0 &&
@@ -325,7 +414,7 @@ static mds_err build(struct mds_engine *e, char *err, size_t errlen)
         snprintf(err, errlen, "%s: no [source NAME] section: nothing to collect", e->conf->path);
         return MDS_ERR_CONFIG;
     }
-    return MDS_OK;
+    return check_compat_feeds(e, err, errlen);
 }
 
 mds_err mds_engine_create(struct mds_conf *conf, const struct mds_engine_opts *opts, struct mds_engine **out,
@@ -372,6 +461,7 @@ void mds_engine_destroy(struct mds_engine *e)
             o->type->destroy(o);
         mds_free(o);
     }
+    mds_compat_destroy(e->compat);
     mds_free(e->sources);
     mds_free(e->outputs);
     pthread_mutex_destroy(&e->mu);

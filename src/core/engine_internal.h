@@ -29,6 +29,13 @@ struct mds_engine {
     pthread_cond_t wake;      /* signalled when records were committed */
     uint64_t generation;      /* bumped with every commit, under mu */
     atomic_int sources_running;
+    int64_t started_ms;       /* wall clock when run started */
+    struct mds_httpd *metrics;
+    struct mds_compat *compat; /* [serve]: the legacy SIEM API, or NULL */
 };
+
+/* /metrics and /healthz on [service] metrics_listen (serve/metrics.c). */
+mds_err mds_metrics_start(struct mds_engine *e, const char *listen, char *err, size_t errlen);
+void mds_metrics_stop(struct mds_engine *e);
 
 #endif

@@ -52,6 +52,7 @@ static const char *const statements[ST_COUNT] = {
 struct mds_db {
     sqlite3 *sql;
     sqlite3_stmt *st[ST_COUNT];
+    int64_t committed_bytes; /* body bytes the last page commit stored */
 };
 
 static const char schema[] =
@@ -71,7 +72,10 @@ static const char schema[] =
     " last_success INTEGER, last_error TEXT, fetched INTEGER NOT NULL DEFAULT 0,"
     " accepted INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS output_status(output TEXT PRIMARY KEY, last_success INTEGER,"
-    " last_error TEXT, delivered INTEGER NOT NULL DEFAULT 0);";
+    " last_error TEXT, delivered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS served(seq INTEGER PRIMARY KEY AUTOINCREMENT, processed INTEGER NOT NULL,"
+    " machine_group TEXT NOT NULL, device_tags TEXT NOT NULL, cloud_tags TEXT NOT NULL, body BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS served_by_time ON served(processed);";
 
 /* Deliveries per UTC day, for `status` ("delivered today"): kind 'output'
  * counts what an output acknowledged, kind 'source' the records of a
@@ -144,6 +148,10 @@ static mds_err check_schema(struct mds_db *db, const char *path, int create, cha
     if (version > MDS_STATE_SCHEMA_VERSION) {
         snprintf(err, errlen, "%s was written by a newer mdesiem (schema %d, this build knows %d); refusing to use it",
                  path, version, MDS_STATE_SCHEMA_VERSION);
+        return MDS_ERR_STATE;
+    }
+    if (version == MDS_STATE_SCHEMA_VERSION && create && sqlite3_exec(db->sql, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot complete the schema: %s", path, sqlite3_errmsg(db->sql));
         return MDS_ERR_STATE;
     }
     if (version < 0 && !create) {
@@ -265,7 +273,7 @@ static int step_reset(sqlite3_stmt *st)
 }
 
 static int store_item(struct mds_db *db, const char *source, int kind, const char *const *routes, size_t nroutes,
-                      const struct mds_item *it, mds_ticks now, size_t *accepted)
+                      const struct mds_item *it, mds_ticks now, size_t *accepted, int64_t *bytes)
 {
     sqlite3_stmt *seen = db->st[ST_SEEN_INSERT];
     sqlite3_bind_text(seen, 1, source, -1, SQLITE_STATIC);
@@ -293,6 +301,7 @@ static int store_item(struct mds_db *db, const char *source, int kind, const cha
             return -1;
     }
     (*accepted)++;
+    *bytes += (int64_t)it->body_len;
     return 0;
 }
 
@@ -308,11 +317,13 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const mds_ticks *cursor, size_t *accepted)
 {
     mds_ticks now = mds_time_now();
+    int64_t bytes = 0;
     *accepted = 0;
+    db->committed_bytes = 0;
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t i = 0; i < n; i++)
-        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted))
+        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted, &bytes))
             goto fail;
     if (cursor) {
         sqlite3_stmt *st = db->st[ST_CURSOR_SET];
@@ -322,13 +333,17 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
         if (step_reset(st) != SQLITE_DONE)
             goto fail;
     }
-    if (exec(db, "COMMIT") == SQLITE_OK)
+    if (exec(db, "COMMIT") == SQLITE_OK) {
+        db->committed_bytes = bytes;
         return MDS_OK;
+    }
 fail:
     exec(db, "ROLLBACK");
     *accepted = 0;
     return MDS_ERR_STATE;
 }
+
+int64_t mds_db_committed_bytes(const struct mds_db *db) { return db->committed_bytes; }
 
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor)
 {
@@ -576,4 +591,84 @@ mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output
     }
     sqlite3_finalize(st);
     return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_served_insert(struct mds_db *db, mds_ticks processed, const char *group, const char *device_tags,
+                             const char *cloud_tags, const char *body, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db->sql,
+                           "INSERT INTO served(processed, machine_group, device_tags, cloud_tags, body) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, 0, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_int64(st, 1, processed);
+    sqlite3_bind_text(st, 2, group, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, device_tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, cloud_tags, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_begin(struct mds_db *db) { return exec(db, "BEGIN IMMEDIATE") == SQLITE_OK ? MDS_OK : MDS_ERR_STATE; }
+
+mds_err mds_db_commit(struct mds_db *db)
+{
+    if (exec(db, "COMMIT") == SQLITE_OK)
+        return MDS_OK;
+    exec(db, "ROLLBACK");
+    return MDS_ERR_STATE;
+}
+
+void mds_db_rollback(struct mds_db *db) { exec(db, "ROLLBACK"); }
+
+mds_err mds_db_served_latest(struct mds_db *db, mds_ticks *processed)
+{
+    sqlite3_stmt *st = NULL;
+    *processed = 0;
+    if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(processed), 0) FROM served", -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *processed = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return MDS_OK;
+}
+
+mds_err mds_db_served_prune(struct mds_db *db, mds_ticks before)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->sql, "DELETE FROM served WHERE processed < ?1", -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_int64(st, 1, before);
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
+}
+
+mds_err mds_db_served_query(struct mds_db *db, mds_ticks after, mds_ticks until, int64_t limit,
+                            int (*fn)(void *arg, mds_ticks processed, const char *group, const char *device_tags,
+                                      const char *cloud_tags, const char *body, size_t len),
+                            void *arg)
+{
+    sqlite3_stmt *st = NULL;
+    /* the most recent `limit` of the range, returned oldest first */
+    const char *sql = "SELECT processed, machine_group, device_tags, cloud_tags, body FROM ("
+                      "SELECT * FROM served WHERE processed > ?1 AND processed <= ?2 "
+                      "ORDER BY processed DESC LIMIT ?3) ORDER BY processed ASC";
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return MDS_ERR_STATE;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(arg, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+               sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4)))
+            break;
+    }
+    sqlite3_finalize(st);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? MDS_OK : MDS_ERR_STATE;
 }

@@ -58,6 +58,10 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
                                  const mds_ticks *cursor, size_t *accepted);
 
+/* Body bytes of the items the last successful page commit on this
+ * connection stored (0 after a failed one); feeds the spool limit. */
+int64_t mds_db_committed_bytes(const struct mds_db *db);
+
 /* Cursor of a source (or of a cursor key); MDS_ERR_NOTFOUND when it has none yet. */
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor);
 
@@ -113,5 +117,24 @@ struct mds_output_status {
 };
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
+
+/* Explicit transactions for callers that write several rows at once. */
+mds_err mds_db_begin(struct mds_db *db);
+mds_err mds_db_commit(struct mds_db *db);
+void mds_db_rollback(struct mds_db *db);
+
+/* Compat mode: legacy detections served on /api/alerts, by the time
+ * mdesiem stored them (their LastProcessedTimeUtc). */
+mds_err mds_db_served_insert(struct mds_db *db, mds_ticks processed, const char *group, const char *device_tags,
+                             const char *cloud_tags, const char *body, size_t len);
+mds_err mds_db_served_latest(struct mds_db *db, mds_ticks *processed);
+mds_err mds_db_served_prune(struct mds_db *db, mds_ticks before);
+/* Calls fn for the detections with after < processed <= until, oldest
+ * first; with limit > 0 only the most recent `limit` of them. fn returns
+ * nonzero to stop. */
+mds_err mds_db_served_query(struct mds_db *db, mds_ticks after, mds_ticks until, int64_t limit,
+                            int (*fn)(void *arg, mds_ticks processed, const char *group, const char *device_tags,
+                                      const char *cloud_tags, const char *body, size_t len),
+                            void *arg);
 
 #endif

@@ -30,11 +30,26 @@ struct mds_record {
     mds_ticks ingest_time;    /* when mdesiem stored it */
     const char *body;         /* raw JSON object as received */
     size_t body_len;
+    /* Optional, for callers that tokenised the body already (convert
+     * tokenises a whole page once): when json is non-NULL, root is the
+     * record's object token in it and formats use these tokens instead of
+     * parsing body again. body/body_len must still be the record's bytes.
+     * Zero-initialised records (json = NULL) behave as before. */
+    const struct mds_json *json;
+    int root;
 };
 
 enum mds_evidence_policy { MDS_EVIDENCE_FIRST = 0, MDS_EVIDENCE_SUMMARY, MDS_EVIDENCE_SPLIT };
 
-/* Options from an [output] section (or convert's flags). */
+/* Options from an [output] section (or convert's flags).
+ *
+ * evidence: legacy uses first (default: one detection per alert) or split
+ * (one detection per file/process evidence). cef, leef and ecs treat first
+ * and summary alike (one event per alert) and split as the summary event
+ * plus one child event per evidence item, linked by the alert id.
+ * max_event: an event longer than this (excluding its '\n') is split into
+ * numbered parts (cef, leef, ecs; see formats/emit.h) or refused with
+ * MDS_ERR_LIMIT (json, legacy); never cut. */
 struct mds_format_opts {
     int wrap;                         /* json: wrap with source and ingest time */
     enum mds_evidence_policy evidence;
@@ -44,10 +59,13 @@ struct mds_format_opts {
 
 void mds_format_opts_init(struct mds_format_opts *o);
 
+struct mds_fmt_state; /* formats/render.h: view, pair store; created on first use */
+
 /* Per-thread scratch space (token arrays, buffers), reused across calls. */
 struct mds_format_ctx {
     struct mds_json json;
     struct mds_buf scratch;
+    struct mds_fmt_state *state;
 };
 
 void mds_format_ctx_init(struct mds_format_ctx *c);
@@ -70,5 +88,8 @@ extern const struct mds_format *const mds_formats[];
 
 int mds_input_kind_parse(const char *name, enum mds_input_kind *out);
 const char *mds_input_kind_name(enum mds_input_kind kind);
+
+/* "first", "summary", "split" -> policy; -1 when unknown. */
+int mds_evidence_policy_parse(const char *name, enum mds_evidence_policy *out);
 
 #endif

@@ -1,10 +1,49 @@
 /*
  * json.c - format "json": the record exactly as the API sent it, one per
  * line. With wrap, it becomes {"source":..,"ingestTime":..,"alert":<raw>}.
+ * A record whose bytes are not valid UTF-8, or that holds raw control
+ * characters, is re-serialised compactly with its strings repaired (as
+ * escape.h describes) so every line stays valid JSON.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/format.h"
+#include "formats/render.h"
+#include "formats/view.h"
+
+/* Nonzero when the raw bytes cannot be copied as valid JSON text. */
+static int needs_repair(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        if (*p >= 0x20 && *p < 0x80) {
+            p++;
+            continue;
+        }
+        if (*p < 0x20) {
+            if (*p != '\n' && *p != '\r' && *p != '\t')
+                return 1;
+            p++;
+            continue;
+        }
+        size_t u = mds_utf8_seq_len(p, end);
+        if (!u)
+            return 1;
+        p += u;
+    }
+    return 0;
+}
+
+static mds_err append_repaired(struct mds_format_ctx *ctx, const struct mds_record *rec, struct mds_buf *out,
+                               char *errstr, size_t errlen)
+{
+    const struct mds_json *j;
+    int root;
+    mds_err err = mds_format_tokens(ctx, rec, &j, &root, errstr, errlen);
+    return err ? err : mds_json_write_compact(j, root, out);
+}
 
 /* A record body may contain raw newlines between tokens (pretty-printed
  * JSON); they are insignificant whitespace and become spaces, so one
@@ -27,6 +66,7 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
                       const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     mds_err err = MDS_OK;
+    size_t start = out->len;
     if (opts->wrap) {
         char ts[40];
         mds_time_format(rec->ingest_time, 7, ts, sizeof ts);
@@ -37,15 +77,24 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
             err = mds_buf_printf(out, ",\"kind\":\"%s\",\"ingestTime\":\"%s\",\"alert\":",
                                  mds_input_kind_name(rec->kind), ts);
     }
-    if (!err)
+    if (!err && needs_repair(rec->body, rec->body_len))
+        err = append_repaired(ctx, rec, out, errstr, errlen);
+    else if (!err)
         err = append_one_line(out, rec->body, rec->body_len);
     if (!err && opts->wrap)
         err = mds_buf_putc(out, '}');
+    /* A raw record cannot be split into parts: refuse it, never cut it. */
+    if (!err && opts->max_event && out->len - start > opts->max_event) {
+        snprintf(errstr, errlen, "record of %zu bytes exceeds max_event %zu", out->len - start, opts->max_event);
+        err = MDS_ERR_LIMIT;
+    }
     if (!err)
         err = mds_buf_putc(out, '\n');
-    (void)ctx;
-    (void)errstr;
-    (void)errlen;
+    if (err) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
     return err;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "formats/format.h"
+#include "formats/render.h"
 
 /* Candidate member names per field, graph / mde / siem / stream order. */
 static const char *const time_keys[] = {"lastUpdateDateTime", "lastUpdateTime", "LastProcessedTimeUtc", "time", NULL};
@@ -16,14 +17,22 @@ static const char *const status_keys[] = {"status", "category", NULL};
 static const char *const title_keys[] = {"title", "AlertTitle", "Title", "ActionType", NULL};
 static const char *const host_keys[] = {"computerDnsName", "ComputerDnsName", "DeviceName", NULL};
 
-static int find_any(const struct mds_json *j, int obj, const char *const *keys)
+static int find_in(const struct mds_json *j, int obj, const char *const *keys)
 {
-    for (int i = 0; keys[i]; i++) {
+    for (int i = 0; obj >= 0 && keys[i]; i++) {
         int v = mds_json_find(j, obj, keys[i]);
         if (v >= 0 && !mds_json_is_null(j, v))
             return v;
     }
     return -1;
+}
+
+/* A streaming record keeps its row under "properties" (props); look
+ * there too. */
+static int find_any(const struct mds_json *j, int obj, int props, const char *const *keys)
+{
+    int v = find_in(j, obj, keys);
+    return v >= 0 ? v : find_in(j, props, keys);
 }
 
 /* Appends the decoded string at token v, control characters as spaces. */
@@ -56,31 +65,41 @@ static int first_device(const struct mds_json *j, int obj)
 static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
                       const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
-    struct mds_json *j = &ctx->json;
+    const struct mds_json *j;
+    int root;
     (void)opts;
-    if (mds_json_parse(j, rec->body, rec->body_len) || j->tok[0].type != JSMN_OBJECT) {
+    if (mds_format_tokens(ctx, rec, &j, &root, errstr, errlen) || j->tok[root].type != JSMN_OBJECT) {
         snprintf(errstr, errlen, "record is not a JSON object");
         return MDS_ERR_PARSE;
     }
-    int host = find_any(j, 0, host_keys);
+    int props = mds_json_find(j, root, "properties");
+    if (props >= 0 && j->tok[props].type != JSMN_OBJECT)
+        props = -1;
+    int host = find_any(j, root, props, host_keys);
     if (host < 0)
-        host = first_device(j, 0);
-    mds_err err = put_field(j, find_any(j, 0, time_keys), "-", out);
+        host = first_device(j, root);
+    /* time, severity and status in columns, so a terminal lines them up */
+    static const struct {
+        const char *const *keys;
+        int width;
+    } cols[] = {{time_keys, 28}, {sev_keys, 13}, {status_keys, 10}};
+    mds_err err = MDS_OK;
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0] && !err; c++) {
+        size_t start = out->len;
+        err = put_field(j, find_any(j, root, props, cols[c].keys), "-", out);
+        while (!err && out->len - start < (size_t)cols[c].width)
+            err = mds_buf_putc(out, ' ');
+        if (!err)
+            err = mds_buf_putc(out, ' ');
+    }
     if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, 0, sev_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, 0, status_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, 0, title_keys), "(untitled)", out);
+        err = put_field(j, find_any(j, root, props, title_keys), "(untitled)", out);
     if (!err)
         err = mds_buf_puts(out, " (");
-    if (!err)
+    int alert_id = rec->id_len ? -1 : find_in(j, props, (const char *const[]){"AlertId", NULL});
+    if (!err && alert_id >= 0)
+        err = put_field(j, alert_id, "", out);
+    else if (!err)
         err = mds_buf_append(out, rec->id, rec->id_len);
     if (!err)
         err = mds_buf_puts(out, host >= 0 ? ") host=" : ")");

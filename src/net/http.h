@@ -22,6 +22,7 @@ struct mds_http_conf {
     const char *proxy_password; /* secret */
     const char *no_proxy;
     const char *ca_file;
+    const char *connect_to; /* "HOST:PORT:ADDR:PORT[,...]": where to connect for a URL's host */
     int insecure;          /* skip TLS verification (warned about at start) */
     const char *user_agent;
     long timeout_ms;       /* whole request */
@@ -53,6 +54,10 @@ void mds_http_resp_finish(struct mds_http_resp *r);
  * MDS_ERR_LIMIT the body exceeded the ceiling; MDS_ERR_STOPPED shutdown. */
 mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
                          const char *const *extra, struct mds_http_resp *r);
+
+/* Connects to the host of url (DNS, TCP, TLS; through the proxy if one
+ * is set) without sending a request. */
+mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t errlen);
 
 /* Parses a Retry-After value: decimal seconds ("2", "2.128") or an HTTP
  * date relative to now; -1 when it is neither. */

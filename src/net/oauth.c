@@ -47,8 +47,18 @@ mds_err mds_oauth_form(const struct mds_oauth_conf *c, const char *refresh_token
         err = form_field(out, "refresh_token", refresh_token);
     if (!err)
         err = form_field(out, "client_id", c->client_id);
-    if (!err && c->client_secret)
+    if (!err && c->assertion) {
+        struct mds_buf jwt;
+        mds_buf_init(&jwt, 16 * 1024);
+        err = mds_assertion_make(c->assertion, c->client_id, c->token_url, &jwt);
+        if (!err)
+            err = form_field(out, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        if (!err)
+            err = form_field(out, "client_assertion", jwt.data);
+        mds_buf_finish(&jwt);
+    } else if (!err && c->client_secret) {
         err = form_field(out, "client_secret", c->client_secret);
+    }
     if (!err && c->scope)
         err = form_field(out, "scope", c->scope);
     if (!err && c->resource)
@@ -181,8 +191,13 @@ static void describe_refusal(const struct mds_http_resp *r, char *err, size_t er
         int c = mds_json_find(&j, 0, "error"), d = mds_json_find(&j, 0, "error_description");
         if (c >= 0 && j.tok[c].type == JSMN_STRING)
             mds_json_copy(&j, c, code, sizeof code);
-        if (d >= 0 && j.tok[d].type == JSMN_STRING && mds_json_copy(&j, d, desc, sizeof desc) == MDS_ERR_LIMIT)
-            snprintf(desc + sizeof desc - 4, 4, "...");
+        if (d >= 0 && j.tok[d].type == JSMN_STRING) {
+            struct mds_buf b;
+            mds_buf_init(&b, 0);
+            if (mds_json_decode(&j, d, &b) == MDS_OK && b.data)
+                snprintf(desc, sizeof desc, "%.*s%s", (int)sizeof desc - 4, b.data, b.len >= sizeof desc - 4 ? "..." : "");
+            mds_buf_finish(&b);
+        }
     }
     mds_json_finish(&j);
     desc[strcspn(desc, "\r\n")] = '\0';

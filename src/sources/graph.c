@@ -13,6 +13,7 @@ static const struct mds_odata_api alerts_v2 = {
     .path = "/v1.0/security/alerts_v2",
     .version_key = "lastUpdateDateTime",
     .orderby = 1,
+    .role = "SecurityAlert.Read.All",
 };
 
 static const struct mds_odata_api incidents = {
@@ -20,6 +21,7 @@ static const struct mds_odata_api incidents = {
     .version_key = "lastUpdateDateTime",
     .expand = "$expand=alerts",
     .orderby = 1,
+    .role = "SecurityIncident.Read.All",
 };
 
 static const struct mds_conf_key graph_keys[] = {
@@ -54,8 +56,9 @@ const struct mds_source_type mds_source_graph = {
     .help = "Microsoft Graph security API: alerts_v2 (Defender XDR alerts with evidence) or incidents",
     .kind = MDS_INPUT_GRAPH,
     .keys = graph_keys,
-    .more_keys = mds_entra_keys,
+    .more_keys = mds_odata_tables,
     .create = graph_create,
     .collect = mds_odata_collect,
     .destroy = mds_odata_destroy,
+    .check = mds_odata_check,
 };

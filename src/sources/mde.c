@@ -17,6 +17,7 @@ static const struct mds_odata_api mde_alerts = {
     .version_key = "lastUpdateTime",
     .expand = "$expand=evidence",
     .orderby = 0,
+    .role = "Alert.Read.All",
 };
 
 static const struct mds_conf_key mde_keys[] = {
@@ -46,8 +47,9 @@ const struct mds_source_type mds_source_mde = {
     .help = "Microsoft Defender for Endpoint alert API (/api/alerts with evidence)",
     .kind = MDS_INPUT_MDE,
     .keys = mde_keys,
-    .more_keys = mds_entra_keys,
+    .more_keys = mds_odata_tables,
     .create = mde_create,
     .collect = mds_odata_collect,
     .destroy = mds_odata_destroy,
+    .check = mds_odata_check,
 };

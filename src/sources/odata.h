@@ -64,10 +64,14 @@ struct mds_odata_api {
     const char *version_key;  /* member that versions an item and names the cursor */
     const char *expand;       /* "$expand=..." or NULL */
     int orderby;              /* the service honours $orderby=<version_key> asc */
+    const char *role;         /* application permission it needs */
 };
 
-/* Keys shared by every source that signs in with Entra ID. */
+/* Keys shared by every source that signs in with Entra ID, and those of
+ * the OData sources; mds_odata_tables lists both for a source type. */
 extern const struct mds_conf_key mds_entra_keys[];
+extern const struct mds_conf_key mds_odata_keys[];
+extern const struct mds_conf_key *const mds_odata_tables[];
 
 struct mds_odata_target {
     const struct mds_odata_api *api;
@@ -81,5 +85,6 @@ struct mds_odata_target {
 mds_err mds_odata_create(struct mds_source *src, const struct mds_odata_target *target, char *err, size_t errlen);
 mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen);
 void mds_odata_destroy(struct mds_source *src);
+void mds_odata_check(struct mds_source *src, struct mds_check *chk);
 
 #endif

@@ -35,7 +35,7 @@ wait_for() {
 # start_emulator ARGS...: sets EMU_URL and EMU_PID.
 start_emulator() {
     local portfile="$MDS_TEST_TMP/emu.port.$RANDOM"
-    "$MDESIEM" emulate --listen 127.0.0.1:0 --port-file "$portfile" "$@" >"$MDS_TEST_TMP/emulator.log" 2>&1 &
+    "${MDS_EMULATOR:-$MDESIEM}" emulate --listen 127.0.0.1:0 --port-file "$portfile" "$@" >"$MDS_TEST_TMP/emulator.log" 2>&1 &
     EMU_PID=$!
     MDS_PIDS+=("$EMU_PID")
     wait_for 30 test -s "$portfile" || { cat "$MDS_TEST_TMP/emulator.log" >&2; fail "emulator did not start"; }
@@ -69,7 +69,6 @@ client_id = 11111111-2222-3333-4444-555555555555
 client_secret_file = $secret_file
 auth_url = $EMU_URL/00000000-0000-0000-0000-000000000001/oauth2/v2.0/token
 api_url = $EMU_URL
-eps_throttle = 0
 outputs = out
 $extra
 

@@ -9,7 +9,8 @@ SECRET="it-secret-$RANDOM-$RANDOM-graph"
 start_emulator --alerts 10000 --seed 7 --client-secret "$SECRET" --faults 429=0.1,500=0.05 --retry-after 0.05
 printf '%s\n' "$SECRET" >"$MDS_TEST_TMP/secret"
 chmod 600 "$MDS_TEST_TMP/secret"
-write_config "$MDS_TEST_TMP/mdesiem.ini" "$MDS_TEST_TMP/secret" "page_size = 500"
+write_config "$MDS_TEST_TMP/mdesiem.ini" "$MDS_TEST_TMP/secret" "page_size = 500
+eps_throttle = 0"
 
 check_exact() {
     delivered_versions "$MDS_TEST_TMP/out.jsonl" >"$MDS_TEST_TMP/got"
