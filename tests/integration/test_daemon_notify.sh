@@ -21,8 +21,8 @@ at_least() {
 # The source points at a closed port: readiness must not depend on the
 # source answering (systemd would otherwise time the start out).
 write_secret
-FAKE_URL="http://127.0.0.1:9"
-{ service_section; fake_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
+EMU_URL="http://127.0.0.1:9"
+{ service_section; graph_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
 
 # stderr is "the journal": JOURNAL_STREAM names its device and inode
 : >"$MDS_TEST_TMP/run.err"

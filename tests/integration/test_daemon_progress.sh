@@ -7,11 +7,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 command -v script >/dev/null || fail "script(1) (bsdutils) is needed"
 
-# 20 pages of 100 alerts over 20 hours, 0.15 s per page: a 3-second backfill
-start_fake_graph --alerts 2000 --span 72000 --max-page 100 --page-delay 0.15
+# 20 pages of 100 alerts over 23 hours, 0.15 s per page: a 3-second backfill
 write_secret
+start_source --alerts 2000 --faults slow=1 --slow-ms 150
 T=$MDS_TEST_TMP
-{ service_section; fake_source backfill out "page_size = 100"; file_output out "$T/out.jsonl"; } >"$T/tty.ini"
+{ service_section; graph_source backfill out "page_size = 100"; file_output out "$T/out.jsonl"; } >"$T/tty.ini"
 
 TERM=xterm script -qec "'$MDESIEM' once -c '$T/tty.ini'" "$T/typescript" >/dev/null </dev/null ||
     { cat "$T/typescript" >&2; fail "once on a terminal failed"; }
