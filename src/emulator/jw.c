@@ -188,7 +188,8 @@ static void digits(char *p, unsigned v, int n)
  * 400-year-era arithmetic on a calendar starting in March. */
 static void format_time(mds_ticks t, char out[28])
 {
-    uint64_t secs = (uint64_t)t / (uint64_t)MDS_TICKS_PER_SEC, frac = (uint64_t)t % (uint64_t)MDS_TICKS_PER_SEC;
+    uint64_t secs = (uint64_t)t / (uint64_t)MDS_TICKS_PER_SEC,
+             frac = (uint64_t)t % (uint64_t)MDS_TICKS_PER_SEC;
     uint64_t days = secs / 86400, rem = secs % 86400;
     uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
     uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
