@@ -185,9 +185,10 @@ static void gen_network(struct mds_emu_rng *r, struct mds_emu_evidence *e)
 /* Evidence: always a device and a process or file, then 0-4 more. */
 static void gen_evidence(struct mds_emu_model *m)
 {
-    static const char *const detailed[] = {"Main device",     "Initiating process", "Dropped file",
-                                           "Remote endpoint", "Phishing link",      "Compromised user"};
-    static const uint8_t roles[] = {7, 13, 5, 4, 3, 9};
+    static const char *const detailed[] = {"Main device",      "Initiating process", "Dropped file",
+                                           "Remote endpoint",  "Phishing link",      "Compromised user",
+                                           "Attacked resource"};
+    static const uint8_t roles[] = {7, 13, 5, 4, 3, 9, 9};
     struct mds_emu_rng r;
     mds_emu_rng_seed(&r, m->a.gen, S_EVIDENCE);
     /* 2-6 items, mostly 2-4, like real alerts */
@@ -215,6 +216,14 @@ static void gen_evidence(struct mds_emu_model *m)
                      &e->file);
         gen_network(&r, e);
         e->detection = (int)pick(&r, 3);
+    }
+    /* alerts of the newer services end with an evidence type older
+     * clients have never seen (spec §3.7: 40+ types exist) */
+    if (m->evolvable_service && m->nevidence > 2) {
+        struct mds_emu_evidence *e = &m->ev[m->nevidence - 1];
+        e->type = MDS_EMU_EV_AZURE_RESOURCE;
+        e->role = roles[e->type];
+        e->detailed_role = detailed[e->type];
     }
 }
 
