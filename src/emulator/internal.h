@@ -299,7 +299,8 @@ enum mds_emu_ev_type {
     MDS_EMU_EV_FILE,
     MDS_EMU_EV_IP,
     MDS_EMU_EV_URL,
-    MDS_EMU_EV_USER
+    MDS_EMU_EV_USER,
+    MDS_EMU_EV_AZURE_RESOURCE /* a newer type only Sentinel/Defender for Cloud alerts carry */
 };
 
 struct mds_emu_evidence {
