@@ -1,6 +1,7 @@
 /* escape.c - CEF and LEEF escaping (rules in escape.h). */
 #include "formats/escape.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +36,45 @@ size_t mds_utf8_seq_len(const unsigned char *p, const unsigned char *end)
     if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0;
     return n;
+}
+
+size_t mds_plain_run(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    /* a byte < 0x20 borrows in the subtraction, a byte >= 0x80 has its top
+     * bit set: either sets a top bit (a borrow may also flag its neighbour:
+     * harmless, the byte loop below decides) */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (((w - UINT64_C(0x2020202020202020)) | w) & UINT64_C(0x8080808080808080))
+            break;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+int mds_json_raw_copyable(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        p += mds_plain_run((const char *)p, (size_t)(end - p));
+        if (p >= end)
+            break;
+        if (*p < 0x20) {
+            if (*p != '\t' && *p != '\n' && *p != '\r')
+                return 0;
+            p++;
+            continue;
+        }
+        size_t u = mds_utf8_seq_len(p, end);
+        if (!u)
+            return 0;
+        p += u;
+    }
+    return 1;
 }
 
 /* Replacement text for an ASCII byte, or NULL to copy it unchanged. */

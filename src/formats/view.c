@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "core/mem.h"
+#include "formats/escape.h"
 
 #define ARENA_MAX ((size_t)512 * 1024 * 1024)
 
@@ -48,7 +49,14 @@ int mds_json_next(const struct mds_json *j, int i)
     const jsmntok_t *t = &j->tok[i];
     if ((t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) && t->size == 0)
         return i + 1;
-    int lo = i + 1, hi = j->ntok;
+    /* gallop forward from i (subtrees are small, the token array of a page
+     * is not: stay near i in memory), then binary search the last step */
+    int lo = i + 1, step = 8, hi = lo;
+    while (hi < j->ntok && j->tok[hi].start < t->end) {
+        lo = hi + 1;
+        hi = hi + step < j->ntok ? hi + step : j->ntok;
+        step *= 2;
+    }
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
         if (j->tok[mid].start < t->end)
@@ -67,6 +75,24 @@ static int is_object(const struct mds_json *j, int t)
 static int is_array(const struct mds_json *j, int t)
 {
     return t >= 0 && t < j->ntok && j->tok[t].type == JSMN_ARRAY;
+}
+
+/* Value token of member `key` of object `obj`, or -1: mds_json_find()
+ * with the galloping skip (members holding big subtrees are passed over
+ * without walking them). */
+static int vfind(const struct mds_json *j, int obj, const char *key)
+{
+    if (obj < 0 || obj >= j->ntok || j->tok[obj].type != JSMN_OBJECT)
+        return -1;
+    size_t n = strlen(key);
+    int k = obj + 1;
+    for (int i = 0; i < j->tok[obj].size && k + 1 < j->ntok; i++) {
+        const jsmntok_t *t = &j->tok[k];
+        if ((size_t)(t->end - t->start) == n && j->js[t->start] == key[0] && memcmp(j->js + t->start, key, n) == 0)
+            return k + 1;
+        k = mds_json_next(j, k + 1);
+    }
+    return -1;
 }
 
 /* Iterates the members of object `obj`: k is the key token, k + 1 the value. */
@@ -188,9 +214,12 @@ struct keymap {
 
 static const struct keymap *km_find(const struct keymap *m, const char *s, size_t n, int ci)
 {
-    for (; m->key; m++)
-        if (m->len == n && (ci ? strncasecmp(m->key, s, n) : memcmp(m->key, s, n)) == 0)
+    for (; m->key; m++) {
+        if (m->len != n)
+            continue;
+        if (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0))
             return m;
+    }
     return NULL;
 }
 
@@ -580,14 +609,14 @@ static int str_nonempty(const struct mds_view *v, int t)
 static int ev_score(const struct mds_view *v, int obj)
 {
     const struct mds_json *j = v->j;
-    int score = 0, verdict = mds_json_find(j, obj, "verdict");
+    int score = 0, verdict = vfind(j, obj, "verdict");
     if (str_ieq(v, verdict, "malicious"))
         score += 4;
     else if (str_ieq(v, verdict, "suspicious"))
         score += 2;
-    if (str_nonempty(v, mds_json_find(j, obj, "detectionStatus")))
+    if (str_nonempty(v, vfind(j, obj, "detectionStatus")))
         score += 2;
-    int rem = mds_json_find(j, obj, "remediationStatus");
+    int rem = vfind(j, obj, "remediationStatus");
     if (str_ieq(v, rem, "remediated") || str_ieq(v, rem, "prevented") || str_ieq(v, rem, "blocked"))
         score += 1;
     return score;
@@ -595,7 +624,7 @@ static int ev_score(const struct mds_view *v, int obj)
 
 static void ev_type_graph(struct mds_view *v, struct mds_evidence *e)
 {
-    int t = mds_json_find(v->j, e->tok, "@odata.type");
+    int t = vfind(v->j, e->tok, "@odata.type");
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return;
     const char *s = v->j->js + v->j->tok[t].start;
@@ -619,7 +648,7 @@ static void ev_type_graph(struct mds_view *v, struct mds_evidence *e)
 
 static void ev_type_mde(struct mds_view *v, struct mds_evidence *e)
 {
-    int t = mds_json_find(v->j, e->tok, "entityType");
+    int t = vfind(v->j, e->tok, "entityType");
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return;
     const char *s = v->j->js + v->j->tok[t].start;
@@ -779,7 +808,7 @@ static mds_err join_logged_on(struct mds_view *v, int arr)
     int any = 0;
     EACH_ELEMENT(j, arr, e, n)
     {
-        int acc = mds_json_find(j, e, "accountName"), dom = mds_json_find(j, e, "domainName");
+        int acc = vfind(j, e, "accountName"), dom = vfind(j, e, "domainName");
         if (err || !str_nonempty(v, acc))
             continue;
         if (any)
@@ -821,8 +850,8 @@ static mds_err join_strings(struct mds_view *v, int arr, const char *sep, enum m
 static mds_err apply_device(struct mds_view *v, int obj)
 {
     mds_err err = apply_map(v, obj, graph_device_map, 0);
-    int users = mds_json_find(v->j, obj, "loggedOnUsers");
-    int tags = mds_json_find(v->j, obj, "tags");
+    int users = vfind(v->j, obj, "loggedOnUsers");
+    int tags = vfind(v->j, obj, "tags");
     if (!err && is_array(v->j, users))
         err = join_logged_on(v, users);
     if (!err && is_array(v->j, tags)) {
@@ -834,18 +863,18 @@ static mds_err apply_device(struct mds_view *v, int obj)
 
 static mds_err apply_user_account(struct mds_view *v, int obj)
 {
-    return apply_map(v, mds_json_find(v->j, obj, "userAccount"), graph_user_account_map, 0);
+    return apply_map(v, vfind(v->j, obj, "userAccount"), graph_user_account_map, 0);
 }
 
 /* File fields of a file or process evidence, and its detection state. */
 static mds_err apply_main_graph(struct mds_view *v, const struct mds_evidence *e)
 {
     const struct mds_json *j = v->j;
-    int details = e->type == EV_FILE ? mds_json_find(j, e->tok, "fileDetails") : mds_json_find(j, e->tok, "imageFile");
+    int details = e->type == EV_FILE ? vfind(j, e->tok, "fileDetails") : vfind(j, e->tok, "imageFile");
     mds_err err = apply_map(v, details, graph_file_details_map, 0);
     if (!err)
         err = apply_map(v, e->tok, graph_detection_map, 0);
-    int dev = mds_json_find(j, e->tok, "mdeDeviceId");
+    int dev = vfind(j, e->tok, "mdeDeviceId");
     if (!err && !fv_nonempty(&v->f[S_DEVICE_ID]) && str_nonempty(v, dev))
         err = set_tok(v, S_DEVICE_ID, dev);
     return err;
@@ -866,15 +895,15 @@ static mds_err apply_process_graph(struct mds_view *v, const struct mds_evidence
 {
     const struct mds_json *j = v->j;
     mds_err err = apply_map(v, e->tok, graph_process_map, 0);
-    int image = mds_json_find(j, e->tok, "imageFile");
-    int name = is_object(j, image) ? mds_json_find(j, image, "fileName") : -1;
+    int image = vfind(j, e->tok, "imageFile");
+    int name = is_object(j, image) ? vfind(j, image, "fileName") : -1;
     if (!err && name >= 0)
         err = set_tok(v, S_PROCESS_NAME, name);
-    int parent = mds_json_find(j, e->tok, "parentProcessImageFile");
-    name = is_object(j, parent) ? mds_json_find(j, parent, "fileName") : -1;
+    int parent = vfind(j, e->tok, "parentProcessImageFile");
+    name = is_object(j, parent) ? vfind(j, parent, "fileName") : -1;
     if (!err && name >= 0)
         err = set_tok(v, S_PARENT_NAME, name);
-    set_was_executing(v, mds_json_find(j, e->tok, "detectionStatus"));
+    set_was_executing(v, vfind(j, e->tok, "detectionStatus"));
     return err;
 }
 
@@ -897,7 +926,7 @@ static mds_err apply_process_mde(struct mds_view *v, const struct mds_evidence *
         {NULL, 0, 0, 0, 0},
     };
     mds_err err = apply_map(v, e->tok, proc_only, 0);
-    set_was_executing(v, mds_json_find(v->j, e->tok, "detectionStatus"));
+    set_was_executing(v, vfind(v->j, e->tok, "detectionStatus"));
     return err;
 }
 
@@ -1388,7 +1417,7 @@ const char *mds_view_event_name(const struct mds_view *v, size_t *n)
 
 static int string_is_clean(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    const unsigned char *p = (const unsigned char *)s + mds_plain_run(s, n), *end = (const unsigned char *)s + n;
     while (p < end) {
         if (*p < 0x20)
             return 0;
@@ -1519,10 +1548,28 @@ mds_err mds_json_write_compact(const struct mds_json *j, int t, struct mds_buf *
     return write_compact(j, t, out, 0, &next);
 }
 
+/* The raw text of token t when it can be copied (newlines between tokens
+ * become spaces), else the compact re-serialisation. */
+static mds_err write_raw_or_compact(const struct mds_json *j, int t, struct mds_buf *out)
+{
+    size_t n;
+    const char *s = mds_json_raw(j, t, &n);
+    if (j->tok[t].type == JSMN_STRING || !mds_json_raw_copyable(s, n))
+        return mds_json_write_compact(j, t, out);
+    size_t start = out->len;
+    mds_err err = mds_buf_append(out, s, n);
+    for (char *q = out->data + start, *end = out->data + out->len; !err && q < end; q++) {
+        q = q + mds_plain_run(q, (size_t)(end - q));
+        if (q < end && (*q == '\n' || *q == '\r'))
+            *q = ' ';
+    }
+    return err;
+}
+
 mds_err mds_view_original(const struct mds_view *v, int child_only, struct mds_buf *out)
 {
     int t = child_only && v->child >= 0 ? v->ev[v->child].tok : v->root;
-    return mds_json_write_compact(v->j, t, out);
+    return write_raw_or_compact(v->j, t, out);
 }
 
 mds_err mds_view_write_json(const struct mds_view *v, enum mds_slot s, struct mds_buf *out)
