@@ -44,7 +44,7 @@ const char *mds_view_slot_name(enum mds_slot s)
 
 /* ---- tokens ------------------------------------------------------------ */
 
-int mds_json_next(const struct mds_json *j, int i)
+int mds_json_next_slow(const struct mds_json *j, int i)
 {
     const jsmntok_t *t = &j->tok[i];
     if ((t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) && t->size == 0)
@@ -227,6 +227,60 @@ static const struct keymap *km_member(const struct mds_view *v, const struct key
 {
     const jsmntok_t *t = &v->j->tok[key];
     return km_find(m, v->j->js + t->start, (size_t)(t->end - t->start), ci);
+}
+
+/* A hash index over a big keymap (bucket by length and first/last byte,
+ * case-folded so case-insensitive maps work too), built once at start-up.
+ * Chains keep table order: entries sharing a key are tried in order. */
+#define KM_BUCKETS 64
+#define KM_MAX 128
+#define KM_END 0xFF
+
+struct km_index {
+    const struct keymap *map;
+    unsigned char head[KM_BUCKETS];
+    unsigned char next[KM_MAX];
+};
+
+static unsigned km_hash(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    return ((unsigned)n * 13u + (unsigned char)(s[0] | 0x20) * 7u + (unsigned char)(s[n - 1] | 0x20)) &
+           (KM_BUCKETS - 1);
+}
+
+static void km_index_build(struct km_index *x)
+{
+    int n = 0;
+    while (x->map[n].key)
+        n++;
+    memset(x->head, KM_END, sizeof x->head);
+    for (int i = n - 1; i >= 0; i--) { /* push front in reverse: chains in table order */
+        unsigned h = km_hash(x->map[i].key, x->map[i].len);
+        x->next[i] = x->head[h];
+        x->head[h] = (unsigned char)i;
+    }
+}
+
+/* First entry of chain for s[0..n) at or after `from` (an entry index, or
+ * KM_END to start), matching the key; NULL when none. */
+static const struct keymap *km_lookup(const struct km_index *x, const char *s, size_t n, int ci,
+                                      const struct keymap *from)
+{
+    unsigned i = from ? x->next[from - x->map] : x->head[km_hash(s, n)];
+    for (; i != KM_END; i = x->next[i]) {
+        const struct keymap *m = &x->map[i];
+        if (m->len == n && (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0)))
+            return m;
+    }
+    return NULL;
+}
+
+static const struct keymap *km_index_member(const struct mds_view *v, const struct km_index *x, int key, int ci)
+{
+    const jsmntok_t *t = &v->j->tok[key];
+    return km_lookup(x, v->j->js + t->start, (size_t)(t->end - t->start), ci, NULL);
 }
 
 static mds_err km_set(struct mds_view *v, const struct keymap *m, int val)
@@ -548,6 +602,20 @@ static const struct keymap stream_column_map[] = {
 
 #define STREAM_CATEGORY_PREFIX "AdvancedHunting-"
 
+static struct km_index graph_alert_idx = {graph_alert_map, {0}, {0}};
+static struct km_index mde_alert_idx = {mde_alert_map, {0}, {0}};
+static struct km_index siem_idx = {siem_map, {0}, {0}};
+static struct km_index stream_column_idx = {stream_column_map, {0}, {0}};
+
+/* Runs before main(): the indexes are read-only afterwards (thread-safe). */
+__attribute__((constructor)) static void build_indexes(void)
+{
+    km_index_build(&graph_alert_idx);
+    km_index_build(&mde_alert_idx);
+    km_index_build(&siem_idx);
+    km_index_build(&stream_column_idx);
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 struct mds_view *mds_view_create(void)
@@ -689,7 +757,7 @@ static mds_err index_evidence(struct mds_view *v, char *errstr, size_t errlen)
 
 /* ---- builders ---------------------------------------------------------- */
 
-static mds_err scan_top(struct mds_view *v, const struct keymap *m, int ci)
+static mds_err scan_top(struct mds_view *v, const struct km_index *x, int ci)
 {
     const struct mds_json *j = v->j;
     mds_err err = MDS_OK;
@@ -697,7 +765,7 @@ static mds_err scan_top(struct mds_view *v, const struct keymap *m, int ci)
     {
         if (err)
             break;
-        const struct keymap *e = km_member(v, m, k, ci);
+        const struct keymap *e = km_index_member(v, x, k, ci);
         if (e) {
             err = km_set(v, e, k + 1);
             continue;
@@ -763,12 +831,11 @@ static mds_err stream_columns(struct mds_view *v, int props)
         const jsmntok_t *t = &j->tok[k];
         const char *s = j->js + t->start;
         size_t len = (size_t)(t->end - t->start);
-        for (const struct keymap *e = stream_column_map; e->key && !err; e++) {
-            if (e->len == len && memcmp(e->key, s, len) == 0 && column_applies(v, e->mask)) {
-                err = km_set(v, e, k + 1);
-                break;
-            }
-        }
+        const struct keymap *e = km_lookup(&stream_column_idx, s, len, 0, NULL);
+        while (e && !column_applies(v, e->mask))
+            e = km_lookup(&stream_column_idx, s, len, 0, e);
+        if (e && !err)
+            err = km_set(v, e, k + 1);
     }
     return err;
 }
@@ -1327,9 +1394,9 @@ mds_err mds_view_build(struct mds_view *v, const struct mds_json *j, int root, e
     }
     mds_err err;
     switch (kind) {
-    case MDS_INPUT_GRAPH: err = scan_top(v, graph_alert_map, 0); break;
-    case MDS_INPUT_MDE: err = scan_top(v, mde_alert_map, 0); break;
-    case MDS_INPUT_SIEM: err = scan_top(v, siem_map, 1); break;
+    case MDS_INPUT_GRAPH: err = scan_top(v, &graph_alert_idx, 0); break;
+    case MDS_INPUT_MDE: err = scan_top(v, &mde_alert_idx, 0); break;
+    case MDS_INPUT_SIEM: err = scan_top(v, &siem_idx, 1); break;
     case MDS_INPUT_STREAM: err = build_stream(v); break;
     default: err = MDS_ERR_INTERNAL; break;
     }
