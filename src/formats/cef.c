@@ -80,6 +80,25 @@ static const struct cef_field cef_fields[] = {
 };
 
 
+/* Decimal text of v into buf (at least 21 bytes); returns the length.
+ * snprintf was a tenth of the CEF rendering time for four numbers. */
+static size_t format_int(long long v, char *buf)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[k++] = '-';
+    while (n)
+        buf[k++] = tmp[--n];
+    buf[k] = '\0';
+    return k;
+}
+
 /* The value text of a field, or NULL to leave the key out. */
 static const char *field_text(const struct mds_view *v, const struct cef_field *f, char *tmp, size_t size,
                               size_t *n)
@@ -88,8 +107,9 @@ static const char *field_text(const struct mds_view *v, const struct cef_field *
         mds_ticks t;
         if (mds_view_ticks(v, f->slot, &t))
             return NULL;
-        int k = snprintf(tmp, size, "%lld", (long long)(t / MDS_TICKS_PER_MS));
-        *n = (size_t)k;
+        if (size < 24)
+            return NULL;
+        *n = format_int((long long)(t / MDS_TICKS_PER_MS), tmp);
         return tmp;
     }
     if (f->flags & CF_BOOL) {
