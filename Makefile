@@ -1,12 +1,17 @@
 # mdesiem - top-level convenience targets. The build itself is CMake.
 #   make run     install dependencies, build, run the demo against the emulator
 #   make check   install dependencies, build, run every test (plain and ASan+UBSan)
+#   make install binary, man pages, /etc/mdesiem, /var/lib/mdesiem, systemd unit
+#                (PREFIX=/usr/local, DESTDIR=; see docs/operations.md)
+#   make deb     build/mdesiem_<version>_<arch>.deb
 BUILD     ?= build
 ASAN      ?= build-asan
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build build-asan run check test test-asan format clean docs bench
+.PHONY: all deps build build-asan run check test test-asan format clean docs bench install deb
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
 all: build
 
@@ -37,6 +42,13 @@ check: test test-asan fuzz-smoke
 
 docs: build
 	$(BUILD)/mdesiem help config > docs/configuration.md
+	$(BUILD)/mdesiem help config --man > docs/man/mdesiem.conf.5
+
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -42,9 +42,25 @@ static const char usage_text[] =
     "  --tls CERTPATH         serve HTTPS; CERTPATH (PEM cert + key) is generated if missing\n"
     "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n";
 
-enum { OPT_LISTEN = 256, OPT_PORT_FILE, OPT_SEED, OPT_ALERTS, OPT_CLIENT_ID, OPT_CLIENT_SECRET, OPT_TENANT,
-       OPT_TOKEN_TTL, OPT_FAULTS, OPT_RETRY_AFTER, OPT_SLOW_MS, OPT_QUIRK, OPT_ROLES, OPT_MDE_RATE,
-       OPT_SIEM_PREFIX, OPT_TLS, OPT_CLOCK };
+enum {
+    OPT_LISTEN = 256,
+    OPT_PORT_FILE,
+    OPT_SEED,
+    OPT_ALERTS,
+    OPT_CLIENT_ID,
+    OPT_CLIENT_SECRET,
+    OPT_TENANT,
+    OPT_TOKEN_TTL,
+    OPT_FAULTS,
+    OPT_RETRY_AFTER,
+    OPT_SLOW_MS,
+    OPT_QUIRK,
+    OPT_ROLES,
+    OPT_MDE_RATE,
+    OPT_SIEM_PREFIX,
+    OPT_TLS,
+    OPT_CLOCK
+};
 
 static const struct option options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
@@ -129,7 +145,7 @@ static int parse_clock(const char *s, mds_ticks *out)
 static int apply_spec(struct mds_emu_config *cfg, int opt, const char *arg)
 {
     char errstr[256] = "";
-    mds_err err = opt == OPT_FAULTS ? mds_emu_faults_parse(cfg, arg, errstr, sizeof errstr)
+    mds_err err = opt == OPT_FAULTS  ? mds_emu_faults_parse(cfg, arg, errstr, sizeof errstr)
                   : opt == OPT_QUIRK ? mds_emu_quirks_parse(cfg, arg, errstr, sizeof errstr)
                                      : mds_emu_roles_parse(cfg, arg, errstr, sizeof errstr);
     if (err)
@@ -144,24 +160,59 @@ static int apply_option(struct mds_emu_config *cfg, int opt, const char *arg, co
     double d = 0;
     int bad = 0;
     switch (opt) {
-    case OPT_LISTEN: bad = parse_listen(cfg, arg); break;
-    case OPT_PORT_FILE: *port_file = arg; break;
-    case OPT_SEED: bad = parse_u64(arg, UINT64_MAX, &v); cfg->seed = v; break;
-    case OPT_ALERTS: bad = parse_u64(arg, 20000000, &v); cfg->alerts = (size_t)v; break;
-    case OPT_CLIENT_ID: bad = copy_arg(cfg->client_id, sizeof cfg->client_id, arg); break;
-    case OPT_CLIENT_SECRET: bad = copy_arg(cfg->client_secret, sizeof cfg->client_secret, arg); break;
-    case OPT_TENANT: bad = copy_arg(cfg->tenant, sizeof cfg->tenant, arg); break;
-    case OPT_TOKEN_TTL: bad = parse_u64(arg, 86400 * 365, &v) || v == 0; cfg->token_ttl = (int64_t)v; break;
-    case OPT_RETRY_AFTER: bad = parse_seconds(arg, 3600, &d); cfg->retry_after = d; break;
-    case OPT_SLOW_MS: bad = parse_u64(arg, 600000, &v); cfg->slow_ms = (int64_t)v; break;
-    case OPT_MDE_RATE: cfg->mde_rate_limit = 1; break;
-    case OPT_SIEM_PREFIX: bad = parse_prefix(cfg->siem_prefix, sizeof cfg->siem_prefix, arg); break;
-    case OPT_TLS: bad = copy_arg(cfg->tls_cert, sizeof cfg->tls_cert, arg); break;
-    case OPT_CLOCK: bad = parse_clock(arg, &cfg->clock); break;
+    case OPT_LISTEN:
+        bad = parse_listen(cfg, arg);
+        break;
+    case OPT_PORT_FILE:
+        *port_file = arg;
+        break;
+    case OPT_SEED:
+        bad = parse_u64(arg, UINT64_MAX, &v);
+        cfg->seed = v;
+        break;
+    case OPT_ALERTS:
+        bad = parse_u64(arg, 20000000, &v);
+        cfg->alerts = (size_t)v;
+        break;
+    case OPT_CLIENT_ID:
+        bad = copy_arg(cfg->client_id, sizeof cfg->client_id, arg);
+        break;
+    case OPT_CLIENT_SECRET:
+        bad = copy_arg(cfg->client_secret, sizeof cfg->client_secret, arg);
+        break;
+    case OPT_TENANT:
+        bad = copy_arg(cfg->tenant, sizeof cfg->tenant, arg);
+        break;
+    case OPT_TOKEN_TTL:
+        bad = parse_u64(arg, 86400 * 365, &v) || v == 0;
+        cfg->token_ttl = (int64_t)v;
+        break;
+    case OPT_RETRY_AFTER:
+        bad = parse_seconds(arg, 3600, &d);
+        cfg->retry_after = d;
+        break;
+    case OPT_SLOW_MS:
+        bad = parse_u64(arg, 600000, &v);
+        cfg->slow_ms = (int64_t)v;
+        break;
+    case OPT_MDE_RATE:
+        cfg->mde_rate_limit = 1;
+        break;
+    case OPT_SIEM_PREFIX:
+        bad = parse_prefix(cfg->siem_prefix, sizeof cfg->siem_prefix, arg);
+        break;
+    case OPT_TLS:
+        bad = copy_arg(cfg->tls_cert, sizeof cfg->tls_cert, arg);
+        break;
+    case OPT_CLOCK:
+        bad = parse_clock(arg, &cfg->clock);
+        break;
     case OPT_FAULTS:
     case OPT_QUIRK:
-    case OPT_ROLES: return apply_spec(cfg, opt, arg);
-    default: return -1;
+    case OPT_ROLES:
+        return apply_spec(cfg, opt, arg);
+    default:
+        return -1;
     }
     if (bad) {
         for (const struct option *o = options; o->name; o++)
@@ -184,7 +235,8 @@ static int write_port_file(const char *path, unsigned port)
 
 static void announce(const struct mds_emu_config *cfg, unsigned port)
 {
-    printf("mdesiem emulate: listening on %s://%s:%u\n", cfg->tls_cert[0] ? "https" : "http", cfg->host, port);
+    printf("mdesiem emulate: listening on %s://%s:%u\n", cfg->tls_cert[0] ? "https" : "http", cfg->host,
+           port);
     fflush(stdout);
     printf("mdesiem emulate: client id %s\n", cfg->client_id);
     printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);

@@ -35,6 +35,8 @@ int mds_cmd_import_details(int argc, char **argv);
 
 /* `mdesiem help TOPIC` (config, formats). */
 int mds_cmd_help_topic(const char *topic);
+/* `mdesiem help config --man`: the mdesiem.conf(5) man page. */
+int mds_cmd_help_man(const char *topic);
 
 /* The value of -c/--config, or NULL. */
 const char *mds_cmd_config_arg(int argc, char **argv);

@@ -62,6 +62,8 @@ static void usage(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
+    if (argc > 2 && argv[1][0] != '-' && strcmp(argv[2], "--man") == 0)
+        return mds_cmd_help_man(argv[1]);
     if (argc > 1 && argv[1][0] != '-')
         return mds_cmd_help_topic(argv[1]);
     usage(stdout);

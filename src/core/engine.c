@@ -16,7 +16,9 @@ const struct mds_conf_key mds_service_keys[] = {
     {"state", MDS_CONF_PATH, "./var/mdesiem.db", 0, 0, NULL, 0,
      "SQLite state file: cursors, outbox and dedupe index (WAL mode; one instance per file)"},
     {"log_level", MDS_CONF_ENUM, "info", 0, 0, "error|warn|info|debug", 0, "least severe messages logged"},
-    {"log_format", MDS_CONF_ENUM, "text", 0, 0, "text|json", 0, "log line format on stderr"},
+    {"log_format", MDS_CONF_ENUM, "text", 0, 0, "text|json", 0, "log line format"},
+    {"log_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "append log lines to this file instead of stderr; reopened on SIGHUP (for logrotate)"},
     {"retry_initial", MDS_CONF_DURATION, "1S", 1, 3600000, NULL, 0,
      "first wait after a transient failure; doubles each retry (with jitter)"},
     {"retry_max", MDS_CONF_DURATION, "60S", 1, 86400000, NULL, 0, "longest wait between retries"},
@@ -39,11 +41,17 @@ const struct mds_conf_key mds_source_common_keys[] = {
     {"initial_lookback", MDS_CONF_DURATION, "24H", 1000, 3650 * 86400000LL, NULL, 0,
      "how far back the first collection starts when there is no cursor yet"},
     {"proxy", MDS_CONF_URL, NULL, 0, 0, NULL, 0, "HTTP proxy for every request of this source, http://host:port"},
+    {"proxy_server", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "proxy host, QRadar style (with proxy_port); an alternative to proxy"},
+    {"proxy_port", MDS_CONF_INT, "3128", 1, 65535, NULL, 0, "proxy port, with proxy_server"},
     {"proxy_user", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "proxy user name"},
     {"proxy_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the proxy password"},
     {"proxy_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the proxy password"},
     {"no_proxy", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "comma-separated hosts reached without the proxy"},
     {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM file of CA certificates to trust instead of the system's"},
+    {"connect_to", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "HOST:PORT:ADDR:PORT[, ...]: connect to ADDR:PORT when a URL names HOST:PORT (split-horizon DNS, "
+     "a lab, tests); TLS still checks HOST"},
     {"insecure", MDS_CONF_BOOL, "false", 0, 0, NULL, 0,
      "skip TLS certificate verification (testing only; warned about at every start)"},
     {"user_agent", MDS_CONF_STRING, "MdatpPartner-mdesiem-mdesiem/" MDS_VERSION, 0, 0, NULL, 0,
@@ -55,13 +63,16 @@ const struct mds_conf_key mds_source_common_keys[] = {
 };
 
 const struct mds_conf_key mds_output_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout or file"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout, file, syslog, http or kafka"},
     {"format", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "event format (see `mdesiem help formats`); default depends on the output type"},
     {"evidence", MDS_CONF_ENUM, NULL, 0, 0, "first|summary|split", 0,
      "evidence policy of legacy/cef/leef/ecs: one event per alert, or one per evidence too"},
     {"wrap", MDS_CONF_BOOL, "false", 0, 0, NULL, 0, "json: wrap each record with its source name and ingest time"},
     {"leef_delimiter", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "LEEF 2.0 attribute delimiter (one character or xHH)"},
+    {"spool_max_bytes", MDS_CONF_SIZE, "1G", 0, INT64_C(1) << 50, NULL, 0,
+     "most record bytes waiting in the outbox for this output; above it the sources that route here pause "
+     "(nothing is dropped; `status` says why) until it drains (0 = no limit)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -72,6 +83,7 @@ size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const *
     *out = e->sources;
     return e->nsources;
 }
+const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { return e->service; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
 
@@ -205,6 +217,7 @@ static mds_err add_output(struct mds_engine *e, struct mds_conf_section *sec, ch
     o->engine = e;
     o->name = sec->name;
     snprintf(o->tag, sizeof o->tag, "output:%s", sec->name);
+    o->spool_max = mds_conf_bytes(sec, "spool_max_bytes");
     if ((rc = setup_output_format(e, o, err, errlen)))
         return rc;
     return t->create(o, err, errlen);
@@ -253,11 +266,22 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
     mds_err rc = mds_conf_secret(e->conf, s->sec, "proxy_password", 1, &s->proxy_password, err, errlen);
     if (rc)
         return rc;
+    const char *server = mds_conf_str(s->sec, "proxy_server");
     h->proxy = mds_conf_str(s->sec, "proxy");
+    if (server && h->proxy) {
+        snprintf(err, errlen, "%s:%d: [source %s]: set proxy or proxy_server/proxy_port, not both", e->conf->path,
+                 mds_conf_line(s->sec, "proxy_server"), s->name);
+        return MDS_ERR_CONFIG;
+    }
+    if (server) {
+        snprintf(s->proxy_url, sizeof s->proxy_url, "http://%s:%lld", server, (long long)mds_conf_int(s->sec, "proxy_port"));
+        h->proxy = s->proxy_url;
+    }
     h->proxy_user = mds_conf_str(s->sec, "proxy_user");
     h->proxy_password = s->proxy_password;
     h->no_proxy = mds_conf_str(s->sec, "no_proxy");
     h->ca_file = mds_conf_str(s->sec, "ca_file");
+    h->connect_to = mds_conf_str(s->sec, "connect_to");
     h->insecure = mds_conf_bool(s->sec, "insecure");
     h->user_agent = mds_conf_str(s->sec, "user_agent");
     h->timeout_ms = (long)mds_conf_ms(s->sec, "timeout");
@@ -271,13 +295,14 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
 
 static mds_err add_source(struct mds_engine *e, struct mds_conf_section *sec, char *err, size_t errlen)
 {
-    const struct mds_conf_key *tables[4] = {mds_source_common_keys, NULL, NULL, NULL};
+    const struct mds_conf_key *tables[MDS_CONF_MAX_TABLES + 1] = {mds_source_common_keys};
     const char *type = mds_conf_str(sec, "type");
     const struct mds_source_type *t = type ? find_source_type(type) : NULL;
     if (type && !t)
         return bad_type(e->conf, sec, 1, err, errlen);
     tables[1] = t ? t->keys : NULL;
-    tables[2] = t ? t->more_keys : NULL;
+    for (int i = 0; t && t->more_keys && t->more_keys[i] && i + 2 < MDS_CONF_MAX_TABLES; i++)
+        tables[i + 2] = t->more_keys[i];
     mds_err rc = mds_conf_validate(e->conf, sec, tables, err, errlen);
     if (rc)
         return rc;

@@ -34,7 +34,8 @@ struct mds_source_type {
     const char *help;
     enum mds_input_kind kind;
     const struct mds_conf_key *keys;
-    const struct mds_conf_key *more_keys; /* optional second table, shared between types */
+    /* tables shared between types (credentials, OData paging), NULL-terminated; may be NULL */
+    const struct mds_conf_key *const *more_keys;
     /* Reads its configuration into src->ctx. Runs on the main thread. */
     mds_err (*create)(struct mds_source *src, char *err, size_t errlen);
     /* One collection cycle: fetch until caught up, committing every page
@@ -55,6 +56,9 @@ struct mds_source_stats {
     atomic_llong throttled; /* 429 answers */
     atomic_llong pages;
     atomic_llong last_success_ms; /* wall clock of the last successful cycle, 0 = none yet */
+    atomic_llong cursor;        /* last cursor committed, in ticks; 0 = none yet */
+    atomic_llong cycles;        /* collection cycles finished */
+    atomic_llong failed_cycles; /* of which failed */
 };
 
 struct mds_source {
@@ -78,10 +82,31 @@ struct mds_source {
     int failed;                /* last cycle failed (once mode exit code) */
     char last_error[256];      /* guarded by the engine's mutex; "" after a success */
     char *proxy_password;
+    char proxy_url[300];       /* built from proxy_server and proxy_port */
     char *routes_storage;
 };
 
-/* An output type: one descriptor per file in src/outputs/. */
+/* One event of a batch, for outputs that need to know where each event
+ * starts and which record it came from (a Kafka key, an Elasticsearch
+ * _id, a syslog severity). Pointers are borrowed for one delivery. */
+struct mds_event {
+    size_t off;                   /* first byte in mds_batch.data */
+    size_t len;                   /* length, without the trailing '\n' */
+    const struct mds_record *rec; /* the record it was rendered from */
+    unsigned part;                /* 0 for a record's first event, 1 for its next (evidence = split) ... */
+};
+
+/* What deliver_batch receives: the same bytes deliver gets, plus one
+ * mds_event per event, in order. */
+struct mds_batch {
+    const char *data; /* every event, each ending in '\n' */
+    size_t len;
+    const struct mds_event *events;
+    size_t count;
+};
+
+/* An output type: one descriptor per file in src/outputs/. An output
+ * sets exactly one of deliver and deliver_batch. */
 struct mds_output_type {
     const char *name;
     const char *help;
@@ -94,6 +119,9 @@ struct mds_output_type {
      * said when); anything else is a permanent error. */
     mds_err (*deliver)(struct mds_output *out, const char *events, size_t len, size_t count,
                        int64_t *retry_after_ms, char *err, size_t errlen);
+    /* The same contract, with each event's boundaries and record. */
+    mds_err (*deliver_batch)(struct mds_output *out, const struct mds_batch *batch, int64_t *retry_after_ms,
+                             char *err, size_t errlen);
     void (*destroy)(struct mds_output *out);
 };
 
@@ -112,10 +140,21 @@ struct mds_output {
     atomic_llong delivered;
     atomic_llong failures;
     int failed;
+    /* Spool limit (spool_max_bytes): bytes of record bodies waiting in the
+     * outbox for this output, kept by the engine (set at start, raised by
+     * source commits, lowered by acknowledgements). Sources routing here
+     * pause while it is above spool_max; 0 = no limit. */
+    int64_t spool_max;
+    atomic_llong spool_bytes;
+    atomic_int stopped;        /* the output thread has ended */
 };
 
 struct mds_engine_opts {
     int once;              /* one cycle per source, drain, exit */
+    /* Called on the calling thread of mds_engine_run once every thread
+     * started (e.g. to tell systemd READY=1); may be NULL. */
+    void (*on_running)(struct mds_engine *e, void *arg);
+    void *on_running_arg;
 };
 
 /* For `mdesiem check`: the built sources (valid until destroy). */
@@ -137,6 +176,9 @@ void mds_engine_destroy(struct mds_engine *e);
 mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen);
 
 const char *mds_engine_state_path(const struct mds_engine *e);
+
+/* The validated [service] section (defaults when the file has none). */
+const struct mds_conf_section *mds_engine_service(const struct mds_engine *e);
 
 /* For sources: stores a page and moves the cursor in one transaction,
  * after the EPS throttle allowed the records through; wakes the outputs. */

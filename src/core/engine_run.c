@@ -36,9 +36,79 @@ static void wait_for_records(struct mds_engine *e, uint64_t seen_gen, int64_t ms
     pthread_mutex_unlock(&e->mu);
 }
 
+/*
+ * Spool limit (spool_max_bytes of an output). Each output counts the body
+ * bytes waiting for it in the outbox (o->spool_bytes: read from the state
+ * file at start, raised here by every commit, lowered by output_step on
+ * every acknowledgement). Before a source stores a page it waits while an
+ * output it routes to is above its limit: it simply reads no further from
+ * the API, so nothing is dropped and its cursor stays where it is. The
+ * check comes before the commit, so a spool can pass its limit by at most
+ * one page per source.
+ */
+static struct mds_output *full_route(struct mds_source *src)
+{
+    struct mds_engine *e = src->engine;
+    for (size_t r = 0; r < src->nroutes; r++)
+        for (size_t i = 0; i < e->noutputs; i++) {
+            struct mds_output *o = e->outputs[i];
+            if (strcmp(o->name, src->routes[r]) == 0 && o->spool_max > 0 &&
+                atomic_load(&o->spool_bytes) > o->spool_max)
+                return o;
+        }
+    return NULL;
+}
+
+/* Runs on the source's thread. MDS_OK once every route has room;
+ * MDS_ERR_STOPPED on shutdown; MDS_ERR_RETRY when the full output's
+ * thread has ended (once mode gave up on it), so waiting is pointless. */
+static mds_err wait_for_spool(struct mds_source *src)
+{
+    struct mds_output *o = full_route(src);
+    char why[256];
+    if (!o)
+        return MDS_OK;
+    snprintf(why, sizeof why, "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
+             o->name, (long long)atomic_load(&o->spool_bytes), (long long)o->spool_max);
+    mds_warn(src->tag, "%s; collection resumes when it drains", why);
+    mds_db_source_result(src->db, src->name, 0, why, 0, 0);
+    while ((o = full_route(src))) {
+        if (atomic_load(&o->stopped)) {
+            mds_error(src->tag, "output %s stopped with a full spool; this page stays uncollected", o->name);
+            return MDS_ERR_RETRY;
+        }
+        if (mds_sleep_ms(100))
+            return MDS_ERR_STOPPED;
+    }
+    mds_info(src->tag, "resumed: every output's spool is below its spool_max_bytes");
+    return MDS_OK;
+}
+
+static void spool_add(struct mds_source *src, int64_t bytes)
+{
+    struct mds_engine *e = src->engine;
+    for (size_t r = 0; r < src->nroutes; r++)
+        for (size_t i = 0; i < e->noutputs; i++)
+            if (strcmp(e->outputs[i]->name, src->routes[r]) == 0)
+                atomic_fetch_add(&e->outputs[i]->spool_bytes, (long long)bytes);
+}
+
+static void spool_release(struct mds_output *o, const struct mds_pending *rows, size_t n)
+{
+    long long bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += (long long)rows[i].body_len;
+    atomic_fetch_sub(&o->spool_bytes, bytes);
+}
+
 mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, size_t n, const mds_ticks *cursor,
                           size_t *accepted)
 {
+    mds_err wrc = n ? wait_for_spool(src) : MDS_OK; /* a bare cursor move adds nothing */
+    if (wrc) {
+        *accepted = 0;
+        return wrc;
+    }
     int64_t wait = mds_throttle_take(&src->throttle, (double)n, mds_mono_ms());
     if (wait > 0 && mds_sleep_ms(wait))
         return MDS_ERR_STOPPED;
@@ -48,10 +118,13 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
         mds_error(src->tag, "cannot store a page of %zu records: %s", n, mds_db_errmsg(src->db));
         return rc;
     }
+    spool_add(src, mds_db_committed_bytes(src->db));
     atomic_fetch_add(&src->stats.fetched, (long long)n);
     atomic_fetch_add(&src->stats.accepted, (long long)*accepted);
     atomic_fetch_add(&src->stats.duplicates, (long long)(n - *accepted));
     atomic_fetch_add(&src->stats.pages, 1);
+    if (cursor)
+        atomic_store(&src->stats.cursor, (long long)*cursor);
     if (*accepted)
         wake_outputs(src->engine);
     return MDS_OK;
@@ -73,6 +146,9 @@ static void source_cycle(struct mds_source *s)
     pthread_mutex_unlock(&s->engine->mu);
     if (!rc)
         atomic_store(&s->stats.last_success_ms, mds_time_now() / MDS_TICKS_PER_MS);
+    atomic_fetch_add(&s->stats.cycles, 1);
+    if (rc)
+        atomic_fetch_add(&s->stats.failed_cycles, 1);
     if (rc)
         mds_error(s->tag, "collection failed: %s", *err ? err : mds_strerror(rc));
     else if (accepted)
@@ -97,48 +173,86 @@ static void *source_main(void *arg)
     return NULL;
 }
 
-/* Renders rows into events; returns the event count in *count. */
-static mds_err render_batch(struct mds_output *o, struct mds_format_ctx *ctx, const struct mds_pending *rows,
-                            size_t n, const struct mds_buf *store, struct mds_buf *events, size_t *count)
+struct output_buffers {
+    struct mds_pending *rows;
+    struct mds_record *recs;   /* one per row */
+    struct mds_event *events;  /* one per rendered event */
+    size_t events_cap;
+    struct mds_buf store, data;
+    struct mds_format_ctx ctx;
+};
+
+/* Appends the events rendered from recs[r] (data[before..]) to b->events. */
+static mds_err index_events(struct output_buffers *b, size_t r, size_t before, size_t *count)
 {
-    char err[256];
-    mds_buf_reset(events);
-    *count = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct mds_pending *p = &rows[i];
-        struct mds_record rec = {
-            .source = store->data + p->source_off,
-            .kind = (enum mds_input_kind)p->kind,
-            .id = store->data + p->id_off,
-            .id_len = p->id_len,
-            .version = p->version,
-            .ingest_time = p->stored,
-            .body = store->data + p->body_off,
-            .body_len = p->body_len,
-        };
-        size_t before = events->len;
-        err[0] = '\0';
-        mds_err rc = o->format->render(ctx, &o->format_opts, &rec, events, err, sizeof err);
-        if (rc) {
-            mds_error(o->tag, "cannot render record %.*s as %s: %s", (int)p->id_len, rec.id, o->format->name,
-                      *err ? err : mds_strerror(rc));
-            return rc;
+    unsigned part = 0;
+    for (size_t start = before, k = before; k < b->data.len; k++) {
+        if (b->data.data[k] != '\n')
+            continue;
+        if (*count == b->events_cap) {
+            size_t cap = b->events_cap ? b->events_cap * 2 : 1024;
+            struct mds_event *ev = mds_realloc(b->events, cap * sizeof *ev);
+            if (!ev)
+                return MDS_ERR_NOMEM;
+            b->events = ev;
+            b->events_cap = cap;
         }
-        for (size_t k = before; k < events->len; k++)
-            *count += events->data[k] == '\n';
+        b->events[(*count)++] = (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
+        start = k + 1;
     }
     return MDS_OK;
 }
 
+/* Renders rows into b->data, indexing every event in b->events; returns
+ * the event count in *count. */
+static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size_t n, size_t *count)
+{
+    char err[256];
+    mds_buf_reset(&b->data);
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct mds_pending *p = &b->rows[i];
+        b->recs[i] = (struct mds_record){
+            .source = b->store.data + p->source_off,
+            .kind = (enum mds_input_kind)p->kind,
+            .id = b->store.data + p->id_off,
+            .id_len = p->id_len,
+            .version = p->version,
+            .ingest_time = p->stored,
+            .body = b->store.data + p->body_off,
+            .body_len = p->body_len,
+        };
+        size_t before = b->data.len;
+        err[0] = '\0';
+        mds_err rc = o->format->render(&b->ctx, &o->format_opts, &b->recs[i], &b->data, err, sizeof err);
+        if (!rc)
+            rc = index_events(b, i, before, count);
+        if (rc) {
+            mds_error(o->tag, "cannot render record %.*s as %s: %s", (int)p->id_len, b->recs[i].id,
+                      o->format->name, *err ? err : mds_strerror(rc));
+            return rc;
+        }
+    }
+    return MDS_OK;
+}
+
+static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after, char *err,
+                            size_t errlen)
+{
+    if (o->type->deliver_batch)
+        return o->type->deliver_batch(o, batch, retry_after, err, errlen);
+    return o->type->deliver(o, batch->data, batch->len, batch->count, retry_after, err, errlen);
+}
+
 /* Delivers one batch, retrying transient failures. MDS_OK when delivered. */
-static mds_err deliver_batch(struct mds_output *o, const struct mds_buf *events, size_t count)
+static mds_err deliver_batch(struct mds_output *o, const struct mds_batch *batch)
 {
     struct mds_engine *e = o->engine;
     char err[512];
     for (int attempt = 0;; attempt++) {
         int64_t retry_after = -1;
         err[0] = '\0';
-        mds_err rc = o->type->deliver(o, events->data, events->len, count, &retry_after, err, sizeof err);
+        mds_err rc = call_deliver(o, batch, &retry_after, err, sizeof err);
         if (rc == MDS_OK)
             return MDS_OK;
         atomic_fetch_add(&o->failures, 1);
@@ -155,12 +269,6 @@ static mds_err deliver_batch(struct mds_output *o, const struct mds_buf *events,
     }
 }
 
-struct output_buffers {
-    struct mds_pending *rows;
-    struct mds_buf store, events;
-    struct mds_format_ctx ctx;
-};
-
 /* One drain step: 1 when rows were delivered, 0 when none were pending,
  * -1 on failure. */
 static int output_step(struct mds_output *o, struct output_buffers *b)
@@ -172,14 +280,16 @@ static int output_step(struct mds_output *o, struct output_buffers *b)
     }
     if (n == 0)
         return 0;
-    if (render_batch(o, &b->ctx, b->rows, n, &b->store, &b->events, &count))
+    if (render_batch(o, b, n, &count))
         return -1;
-    if (deliver_batch(o, &b->events, count))
+    struct mds_batch batch = {.data = b->data.data, .len = b->data.len, .events = b->events, .count = count};
+    if (deliver_batch(o, &batch))
         return -1;
     if (mds_db_ack(o->db, o->name, b->rows, n)) {
         mds_error(o->tag, "cannot acknowledge %zu delivered records: %s", n, mds_db_errmsg(o->db));
         return -1;
     }
+    spool_release(o, b->rows, n);
     atomic_fetch_add(&o->delivered, (long long)n);
     mds_db_output_result(o->db, o->name, 1, NULL, (int64_t)n);
     return 1;
@@ -189,11 +299,12 @@ static void *output_main(void *arg)
 {
     struct mds_output *o = arg;
     struct mds_engine *e = o->engine;
-    struct output_buffers b = {.rows = mds_calloc(e->batch_size, sizeof *b.rows)};
+    struct output_buffers b = {.rows = mds_calloc(e->batch_size, sizeof *b.rows),
+                               .recs = mds_calloc(e->batch_size, sizeof *b.recs)};
     mds_buf_init(&b.store, 0);
-    mds_buf_init(&b.events, 0);
+    mds_buf_init(&b.data, 0);
     mds_format_ctx_init(&b.ctx);
-    while (b.rows && !mds_shutdown_requested()) {
+    while (b.rows && b.recs && !mds_shutdown_requested()) {
         pthread_mutex_lock(&e->mu);
         uint64_t gen = e->generation;
         pthread_mutex_unlock(&e->mu);
@@ -210,12 +321,15 @@ static void *output_main(void *arg)
             wait_for_records(e, gen, 1000);
         }
     }
-    if (!b.rows)
+    if (!b.rows || !b.recs)
         o->failed = 1;
     mds_format_ctx_finish(&b.ctx);
     mds_buf_finish(&b.store);
-    mds_buf_finish(&b.events);
+    mds_buf_finish(&b.data);
     mds_free(b.rows);
+    mds_free(b.recs);
+    mds_free(b.events);
+    atomic_store(&o->stopped, 1);
     return NULL;
 }
 
@@ -224,9 +338,18 @@ static mds_err open_connections(struct mds_engine *e, char *err, size_t errlen)
     for (size_t i = 0; i < e->nsources; i++)
         if (mds_db_open(e->state_path, 1, &e->sources[i]->db, err, errlen))
             return MDS_ERR_STATE;
-    for (size_t i = 0; i < e->noutputs; i++)
-        if (mds_db_open(e->state_path, 1, &e->outputs[i]->db, err, errlen))
+    for (size_t i = 0; i < e->noutputs; i++) {
+        struct mds_output *o = e->outputs[i];
+        int64_t rows = 0, bytes = 0;
+        if (mds_db_open(e->state_path, 1, &o->db, err, errlen))
             return MDS_ERR_STATE;
+        if (mds_db_outbox_depth(o->db, o->name, &rows, &bytes)) {
+            snprintf(err, errlen, "cannot measure the outbox of output %s: %s", o->name, mds_db_errmsg(o->db));
+            return MDS_ERR_STATE;
+        }
+        atomic_store(&o->spool_bytes, (long long)bytes);
+        atomic_store(&o->stopped, 0);
+    }
     return MDS_OK;
 }
 
@@ -272,6 +395,8 @@ mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
         rc = start_threads(e, &nsrc, &nout, err, errlen);
     if (rc)
         mds_shutdown_request();
+    else if (e->opts.on_running)
+        e->opts.on_running(e, e->opts.on_running_arg);
     for (size_t i = 0; i < nsrc; i++)
         pthread_join(e->sources[i]->thread, NULL);
     wake_outputs(e);

@@ -23,6 +23,8 @@ enum {
     ST_PENDING,
     ST_ROUTE_DELETE,
     ST_RECORD_DELETE,
+    ST_DAILY_SOURCES,
+    ST_DAILY_OUTPUT,
     ST_COUNT
 };
 
@@ -36,11 +38,21 @@ static const char *const statements[ST_COUNT] = {
     "JOIN records r ON r.seq = x.seq WHERE x.output = ?1 ORDER BY x.seq LIMIT ?2",
     "DELETE FROM routes WHERE output = ?1 AND seq = ?2",
     "DELETE FROM records WHERE seq = ?1 AND NOT EXISTS (SELECT 1 FROM routes WHERE seq = ?1)",
+    /* before an ack of the batch [?2, ?3] of output ?1: the records whose
+     * last route this is, per source (the batch is the output's oldest
+     * rows, so its seq range holds no other row of that output) */
+    "INSERT INTO delivered_daily(kind, name, day, records) SELECT 'source', r.source, ?4, count(*) "
+    "FROM routes x JOIN records r ON r.seq = x.seq WHERE x.output = ?1 AND x.seq BETWEEN ?2 AND ?3 "
+    "AND NOT EXISTS (SELECT 1 FROM routes y WHERE y.seq = x.seq AND y.output <> ?1) GROUP BY r.source "
+    "ON CONFLICT(kind, name, day) DO UPDATE SET records = records + excluded.records",
+    "INSERT INTO delivered_daily(kind, name, day, records) VALUES ('output', ?1, ?2, ?3) "
+    "ON CONFLICT(kind, name, day) DO UPDATE SET records = records + excluded.records",
 };
 
 struct mds_db {
     sqlite3 *sql;
     sqlite3_stmt *st[ST_COUNT];
+    int64_t committed_bytes; /* body bytes the last page commit stored */
 };
 
 static const char schema[] =
@@ -64,6 +76,17 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS served(seq INTEGER PRIMARY KEY AUTOINCREMENT, processed INTEGER NOT NULL,"
     " machine_group TEXT NOT NULL, device_tags TEXT NOT NULL, cloud_tags TEXT NOT NULL, body BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS served_by_time ON served(processed);";
+
+/* Deliveries per UTC day, for `status` ("delivered today"): kind 'output'
+ * counts what an output acknowledged, kind 'source' the records of a
+ * source that left the outbox (every route acknowledged). Added after
+ * schema 1 without a version change: older builds ignore the table, and
+ * it is created on open when missing. */
+static const char daily_schema[] =
+    "CREATE TABLE IF NOT EXISTS delivered_daily(kind TEXT NOT NULL, name TEXT NOT NULL, day INTEGER NOT NULL,"
+    " records INTEGER NOT NULL, PRIMARY KEY(kind, name, day)) WITHOUT ROWID";
+
+#define DAILY_KEEP_DAYS 40
 
 mds_err mds_state_lock(const char *path, struct mds_state_lock **out, char *err, size_t errlen)
 {
@@ -173,6 +196,26 @@ static mds_err configure(struct mds_db *db, const char *path, char *err, size_t 
     return MDS_OK;
 }
 
+int64_t mds_db_day(mds_ticks t) { return t / (86400 * MDS_TICKS_PER_SEC); }
+
+/* Creates the daily counters of files made before they existed and, for
+ * the collecting process, forgets old days. */
+static mds_err add_daily(struct mds_db *db, const char *path, int create, char *err, size_t errlen)
+{
+    char sql[128];
+    if (sqlite3_exec(db->sql, daily_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot add the daily counters: %s", path, sqlite3_errmsg(db->sql));
+        return MDS_ERR_STATE;
+    }
+    snprintf(sql, sizeof sql, "DELETE FROM delivered_daily WHERE day < %lld",
+             (long long)(mds_db_day(mds_time_now()) - DAILY_KEEP_DAYS));
+    if (create && sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->sql));
+        return MDS_ERR_STATE;
+    }
+    return MDS_OK;
+}
+
 static mds_err prepare_all(struct mds_db *db, const char *path, char *err, size_t errlen)
 {
     for (int i = 0; i < ST_COUNT; i++) {
@@ -200,7 +243,7 @@ mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err
         goto fail;
     }
     if ((rc = configure(db, path, err, errlen)) || (rc = check_schema(db, path, create, err, errlen)) ||
-        (rc = prepare_all(db, path, err, errlen)))
+        (rc = add_daily(db, path, create, err, errlen)) || (rc = prepare_all(db, path, err, errlen)))
         goto fail;
     *out = db;
     return MDS_OK;
@@ -230,7 +273,7 @@ static int step_reset(sqlite3_stmt *st)
 }
 
 static int store_item(struct mds_db *db, const char *source, int kind, const char *const *routes, size_t nroutes,
-                      const struct mds_item *it, mds_ticks now, size_t *accepted)
+                      const struct mds_item *it, mds_ticks now, size_t *accepted, int64_t *bytes)
 {
     sqlite3_stmt *seen = db->st[ST_SEEN_INSERT];
     sqlite3_bind_text(seen, 1, source, -1, SQLITE_STATIC);
@@ -258,6 +301,7 @@ static int store_item(struct mds_db *db, const char *source, int kind, const cha
             return -1;
     }
     (*accepted)++;
+    *bytes += (int64_t)it->body_len;
     return 0;
 }
 
@@ -273,11 +317,13 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const mds_ticks *cursor, size_t *accepted)
 {
     mds_ticks now = mds_time_now();
+    int64_t bytes = 0;
     *accepted = 0;
+    db->committed_bytes = 0;
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t i = 0; i < n; i++)
-        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted))
+        if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted, &bytes))
             goto fail;
     if (cursor) {
         sqlite3_stmt *st = db->st[ST_CURSOR_SET];
@@ -287,13 +333,17 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
         if (step_reset(st) != SQLITE_DONE)
             goto fail;
     }
-    if (exec(db, "COMMIT") == SQLITE_OK)
+    if (exec(db, "COMMIT") == SQLITE_OK) {
+        db->committed_bytes = bytes;
         return MDS_OK;
+    }
 fail:
     exec(db, "ROLLBACK");
     *accepted = 0;
     return MDS_ERR_STATE;
 }
+
+int64_t mds_db_committed_bytes(const struct mds_db *db) { return db->committed_bytes; }
 
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor)
 {
@@ -369,10 +419,34 @@ mds_err mds_db_pending(struct mds_db *db, const char *output, struct mds_pending
     return rc;
 }
 
+/* Counts an acknowledged batch for today, in the ack's transaction. */
+static int count_daily(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n)
+{
+    int64_t lo = rows[0].seq, hi = rows[0].seq, day = mds_db_day(mds_time_now());
+    for (size_t i = 1; i < n; i++) {
+        lo = rows[i].seq < lo ? rows[i].seq : lo;
+        hi = rows[i].seq > hi ? rows[i].seq : hi;
+    }
+    sqlite3_stmt *src = db->st[ST_DAILY_SOURCES];
+    sqlite3_bind_text(src, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(src, 2, lo);
+    sqlite3_bind_int64(src, 3, hi);
+    sqlite3_bind_int64(src, 4, day);
+    if (step_reset(src) != SQLITE_DONE)
+        return -1;
+    sqlite3_stmt *out = db->st[ST_DAILY_OUTPUT];
+    sqlite3_bind_text(out, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(out, 2, day);
+    sqlite3_bind_int64(out, 3, (int64_t)n);
+    return step_reset(out) == SQLITE_DONE ? 0 : -1;
+}
+
 mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n)
 {
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return MDS_ERR_STATE;
+    if (n && count_daily(db, output, rows, n))
+        goto fail;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *del = db->st[ST_ROUTE_DELETE];
         sqlite3_bind_text(del, 1, output, -1, SQLITE_STATIC);
@@ -456,12 +530,17 @@ mds_err mds_db_output_result(struct mds_db *db, const char *output, int ok, cons
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg)
 {
     sqlite3_stmt *st = NULL;
-    const char *sql = "SELECT s.source, c.cursor, s.last_attempt, s.last_success, s.last_error, s.fetched, "
-                      "s.accepted FROM source_status s LEFT JOIN cursors c ON c.source = s.source "
-                      "UNION SELECT c.source, c.cursor, NULL, NULL, NULL, 0, 0 FROM cursors c "
-                      "WHERE c.source NOT IN (SELECT source FROM source_status) ORDER BY 1";
+    const char *sql =
+        "WITH names AS (SELECT source FROM source_status UNION SELECT source FROM cursors) "
+        "SELECT n.source, c.cursor, s.last_attempt, s.last_success, s.last_error, coalesce(s.fetched, 0), "
+        "coalesce(s.accepted, 0), (SELECT count(*) FROM records r WHERE r.source = n.source), "
+        "(SELECT coalesce(sum(d.records), 0) FROM delivered_daily d WHERE d.kind = 'source' "
+        " AND d.name = n.source AND d.day = ?1) "
+        "FROM names n LEFT JOIN source_status s ON s.source = n.source "
+        "LEFT JOIN cursors c ON c.source = n.source ORDER BY 1";
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return MDS_ERR_STATE;
+    sqlite3_bind_int64(st, 1, mds_db_day(mds_time_now()));
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         struct mds_source_status s = {
@@ -473,6 +552,8 @@ mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source
             .last_error = (const char *)sqlite3_column_text(st, 4),
             .fetched = sqlite3_column_int64(st, 5),
             .accepted = sqlite3_column_int64(st, 6),
+            .outbox = sqlite3_column_int64(st, 7),
+            .delivered_today = sqlite3_column_int64(st, 8),
         };
         fn(&s, arg);
     }
@@ -488,9 +569,13 @@ mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output
         "SELECT n.output, o.last_success, o.last_error, coalesce(o.delivered, 0), "
         "(SELECT count(*) FROM routes x WHERE x.output = n.output), "
         "(SELECT coalesce(sum(length(r.body)), 0) FROM routes x JOIN records r ON r.seq = x.seq "
-        " WHERE x.output = n.output) FROM names n LEFT JOIN output_status o ON o.output = n.output ORDER BY 1";
+        " WHERE x.output = n.output), "
+        "(SELECT coalesce(sum(d.records), 0) FROM delivered_daily d WHERE d.kind = 'output' "
+        " AND d.name = n.output AND d.day = ?1) "
+        "FROM names n LEFT JOIN output_status o ON o.output = n.output ORDER BY 1";
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return MDS_ERR_STATE;
+    sqlite3_bind_int64(st, 1, mds_db_day(mds_time_now()));
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         struct mds_output_status o = {
@@ -500,6 +585,7 @@ mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output
             .delivered = sqlite3_column_int64(st, 3),
             .pending_rows = sqlite3_column_int64(st, 4),
             .pending_bytes = sqlite3_column_int64(st, 5),
+            .delivered_today = sqlite3_column_int64(st, 6),
         };
         fn(&o, arg);
     }

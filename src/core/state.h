@@ -58,6 +58,10 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
                                  const char *const *routes, size_t nroutes, const struct mds_item *items, size_t n,
                                  const mds_ticks *cursor, size_t *accepted);
 
+/* Body bytes of the items the last successful page commit on this
+ * connection stored (0 after a failed one); feeds the spool limit. */
+int64_t mds_db_committed_bytes(const struct mds_db *db);
+
 /* Cursor of a source (or of a cursor key); MDS_ERR_NOTFOUND when it has none yet. */
 mds_err mds_db_cursor(struct mds_db *db, const char *source, mds_ticks *cursor);
 
@@ -90,6 +94,9 @@ mds_err mds_db_source_result(struct mds_db *db, const char *source, int ok, cons
                              int64_t accepted);
 mds_err mds_db_output_result(struct mds_db *db, const char *output, int ok, const char *error, int64_t delivered);
 
+/* The UTC day number of a time, as the daily delivery counters use it. */
+int64_t mds_db_day(mds_ticks t);
+
 /* Runs `fn` for each status row; used by `status`. */
 struct mds_source_status {
     const char *name;
@@ -98,12 +105,15 @@ struct mds_source_status {
     mds_ticks last_attempt, last_success;
     const char *last_error;
     int64_t fetched, accepted;
+    int64_t outbox;          /* its records still waiting for an output */
+    int64_t delivered_today; /* its records that left the outbox today (UTC) */
 };
 struct mds_output_status {
     const char *name;
     mds_ticks last_success;
     const char *last_error;
     int64_t delivered, pending_rows, pending_bytes;
+    int64_t delivered_today; /* acknowledged today (UTC) */
 };
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);

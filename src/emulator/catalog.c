@@ -10,19 +10,19 @@
 #include <strings.h>
 
 #define ENUM(var, evolvable_from, ...)                                                                       \
-    static const char *const var##_members[] = {__VA_ARGS__};                                                 \
-    const struct mds_emu_enum var = {var##_members, (int)(sizeof var##_members / sizeof var##_members[0]),       \
-                                     evolvable_from < 0 ? (int)(sizeof var##_members / sizeof var##_members[0]) \
-                                                        : evolvable_from}
+    static const char *const var##_members[] = {__VA_ARGS__};                                                \
+    const struct mds_emu_enum var = {                                                                        \
+        var##_members, (int)(sizeof var##_members / sizeof var##_members[0]),                                \
+        evolvable_from < 0 ? (int)(sizeof var##_members / sizeof var##_members[0]) : evolvable_from}
 
 ENUM(mds_emu_severity, -1, "unknown", "informational", "low", "medium", "high", "unknownFutureValue");
 ENUM(mds_emu_status, -1, "unknown", "new", "inProgress", "resolved", "unknownFutureValue");
 ENUM(mds_emu_classification, -1, "unknown", "falsePositive", "truePositive", "informationalExpectedActivity",
      "unknownFutureValue");
 ENUM(mds_emu_determination, -1, "unknown", "apt", "malware", "securityPersonnel", "securityTesting",
-     "unwantedSoftware", "other", "multiStagedAttack", "compromisedAccount", "phishing", "maliciousUserActivity",
-     "notMalicious", "notEnoughDataToValidate", "confirmedActivity", "lineOfBusinessApplication",
-     "unknownFutureValue");
+     "unwantedSoftware", "other", "multiStagedAttack", "compromisedAccount", "phishing",
+     "maliciousUserActivity", "notMalicious", "notEnoughDataToValidate", "confirmedActivity",
+     "lineOfBusinessApplication", "unknownFutureValue");
 ENUM(mds_emu_service_source, 10, "unknown", "microsoftDefenderForEndpoint", "microsoftDefenderForIdentity",
      "microsoftDefenderForCloudApps", "microsoftDefenderForOffice365", "microsoft365Defender",
      "azureAdIdentityProtection", "microsoftAppGovernance", "dataLossPrevention", "unknownFutureValue",
@@ -73,9 +73,23 @@ const char *mds_emu_enum_name(const struct mds_emu_enum *e, int i, int include_u
 
 /* Indexes into the enums above, named for readability of the table. */
 enum { SVC_MDE = 1, SVC_MDI = 2, SVC_MDCA = 3, SVC_MDO = 4, SVC_M365D = 5, SVC_AADIP = 6 };
-enum { DET_EDR = 1, DET_AV = 2, DET_SMARTSCREEN = 3, DET_CUSTOMTI = 4, DET_MDO = 5, DET_AIR = 6, DET_MTE = 7,
-       DET_CUSTOM = 8, DET_MDI = 9, DET_MCAS = 10, DET_M365D = 11, DET_AADIP = 12 };
+enum {
+    DET_EDR = 1,
+    DET_AV = 2,
+    DET_SMARTSCREEN = 3,
+    DET_CUSTOMTI = 4,
+    DET_MDO = 5,
+    DET_AIR = 6,
+    DET_MTE = 7,
+    DET_CUSTOM = 8,
+    DET_MDI = 9,
+    DET_MCAS = 10,
+    DET_M365D = 11,
+    DET_AADIP = 12
+};
 
+/* The tables below are prose and data: they read better unwrapped. */
+/* clang-format off */
 const struct mds_emu_template mds_emu_templates[] = {
     {"Suspicious execution of hidden file", "DefenseEvasion", "T1564.001", SVC_MDE, DET_EDR,
      MDS_EMU_SEV_LOW, NULL, NULL, NULL,
@@ -264,6 +278,7 @@ const char *const mds_emu_urls[] = {
     "https://contoso-my.sharepoint.example/personal/liz_bean/Documents/Invoice%20M\u00e4rz.html",
 };
 const size_t mds_emu_url_count = sizeof mds_emu_urls / sizeof mds_emu_urls[0];
+/* clang-format on */
 
 /* MDE API (PascalCase) and legacy SIEM ("Source") names of the Graph
  * detectionSource members, by index. */
@@ -288,24 +303,39 @@ static const struct {
 
 const char *mds_emu_detection_mde(int i)
 {
-    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].mde : "Unknown";
+    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].mde
+                                                                                   : "Unknown";
 }
 
 const char *mds_emu_detection_siem(int i)
 {
-    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].siem : "";
+    return i > 0 && (size_t)i < sizeof detection_names / sizeof detection_names[0] ? detection_names[i].siem
+                                                                                   : "";
 }
 
 /* Graph determination -> MDE determination where the words differ. */
-static const char *const mde_determinations[] = {
-    NULL, "Apt", "Malware", "SecurityPersonnel", "SecurityTesting", "UnwantedSoftware", "Other",
-    "MultiStagedAttack", "CompromisedUser", "Phishing", "MaliciousUserActivity", "Clean", "InsufficientData",
-    "ConfirmedUserActivity", "LineOfBusinessApplication", NULL};
+static const char *const mde_determinations[] = {NULL,
+                                                 "Apt",
+                                                 "Malware",
+                                                 "SecurityPersonnel",
+                                                 "SecurityTesting",
+                                                 "UnwantedSoftware",
+                                                 "Other",
+                                                 "MultiStagedAttack",
+                                                 "CompromisedUser",
+                                                 "Phishing",
+                                                 "MaliciousUserActivity",
+                                                 "Clean",
+                                                 "InsufficientData",
+                                                 "ConfirmedUserActivity",
+                                                 "LineOfBusinessApplication",
+                                                 NULL};
 
 const char *mds_emu_determination_mde(int i)
 {
-    return i >= 0 && (size_t)i < sizeof mde_determinations / sizeof mde_determinations[0] ? mde_determinations[i]
-                                                                                          : NULL;
+    return i >= 0 && (size_t)i < sizeof mde_determinations / sizeof mde_determinations[0]
+               ? mde_determinations[i]
+               : NULL;
 }
 
 void mds_emu_pascal(const char *camel, char *out, size_t n)

@@ -65,10 +65,7 @@ static mds_err quirk_one(struct mds_emu_quirks *q, const char *item, size_t n, c
             num[vn] = '\0';
             unsigned long long v = strtoull(num, &end, 10);
             if (!*end && num[0] != '-' && v > 0 && v <= 100000000) {
-                if (d->offset == offsetof(struct mds_emu_quirks, late_arrival_s))
-                    q->late_arrival_s = (int64_t)v;
-                else
-                    *(size_t *)((char *)q + d->offset) = (size_t)v;
+                *(size_t *)((char *)q + d->offset) = (size_t)v;
                 return MDS_OK;
             }
         }
@@ -76,8 +73,10 @@ static mds_err quirk_one(struct mds_emu_quirks *q, const char *item, size_t n, c
                  d->kind == Q_FLAG ? "no value" : "=N with N a positive integer");
         return MDS_ERR_ARG;
     }
-    snprintf(errstr, errlen, "--quirk: unknown quirk '%.*s' (top-clamp=N, no-next-link, skip-limit=N, "
-             "late-arrival=SECONDS, same-timestamp=N, enum-unknown, legacy-casing)", (int)kn, item);
+    snprintf(errstr, errlen,
+             "--quirk: unknown quirk '%.*s' (top-clamp=N, no-next-link, skip-limit=N, "
+             "late-arrival=SECONDS, same-timestamp=N, enum-unknown, legacy-casing)",
+             (int)kn, item);
     return MDS_ERR_ARG;
 }
 
@@ -106,8 +105,10 @@ mds_err mds_emu_roles_parse(struct mds_emu_config *cfg, const char *spec, char *
             if (strlen(mds_emu_role_names[r]) == n && strncmp(mds_emu_role_names[r], p, n) == 0)
                 mask |= 1u << r;
         if (n && mask == before) {
-            snprintf(errstr, errlen, "--roles: unknown role '%.*s' (SecurityAlert.Read.All, "
-                     "SecurityIncident.Read.All, Alert.Read.All or none)", (int)n, p);
+            snprintf(errstr, errlen,
+                     "--roles: unknown role '%.*s' (SecurityAlert.Read.All, "
+                     "SecurityIncident.Read.All, Alert.Read.All or none)",
+                     (int)n, p);
             return MDS_ERR_ARG;
         }
         p += n + (p[n] == ',');

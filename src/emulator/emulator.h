@@ -31,32 +31,32 @@ enum mds_emu_fault {
 
 /* Behaviour switches (--quirk), see quirks in docs/emulator.md. */
 struct mds_emu_quirks {
-    size_t top_clamp;        /* 0 = off; else Graph pages never exceed this */
-    int no_next_link;        /* never emit @odata.nextLink */
-    size_t skip_limit;       /* 0 = off; else $skip above this is a 400 */
-    int64_t late_arrival_s;  /* 0 = off; else new alerts are back-dated */
-    size_t same_timestamp;   /* 0/1 = off; else N alerts share one timestamp */
-    int enum_unknown;        /* generate evolvable enum members */
-    int legacy_casing;       /* legacy SIEM keys in the S9 spelling */
+    size_t top_clamp;      /* 0 = off; else Graph pages never exceed this */
+    int no_next_link;      /* never emit @odata.nextLink */
+    size_t skip_limit;     /* 0 = off; else $skip above this is a 400 */
+    size_t late_arrival_s; /* 0 = off; else new alerts are back-dated */
+    size_t same_timestamp; /* 0/1 = off; else N alerts share one timestamp */
+    int enum_unknown;      /* generate evolvable enum members */
+    int legacy_casing;     /* legacy SIEM keys in the S9 spelling */
 };
 
 struct mds_emu_config {
-    char host[64];            /* listen address, numeric IPv4 */
-    unsigned port;            /* 0 = pick a free port */
+    char host[64]; /* listen address, numeric IPv4 */
+    unsigned port; /* 0 = pick a free port */
     uint64_t seed;
-    size_t alerts;            /* initial universe size */
+    size_t alerts; /* initial universe size */
     char client_id[128];
     char client_secret[256];
     char tenant[128];
-    int64_t token_ttl;        /* seconds */
-    double retry_after;       /* seconds, may be fractional */
+    int64_t token_ttl;  /* seconds */
+    double retry_after; /* seconds, may be fractional */
     double fault_rate[MDS_EMU_FAULT_COUNT];
-    int64_t slow_ms;          /* delay of the `slow` fault */
-    mds_ticks clock;          /* fixed virtual clock; 0 = wall clock */
-    char siem_prefix[64];     /* path prefix serving the legacy SIEM API */
-    unsigned roles_mask;      /* roles put into tokens (bit per role) */
-    int mde_rate_limit;       /* enforce 100/min and 1500/h on the MDE API */
-    char tls_cert[512];       /* PEM with certificate and key; "" = HTTP */
+    int64_t slow_ms;      /* delay of the `slow` fault */
+    mds_ticks clock;      /* fixed virtual clock; 0 = wall clock */
+    char siem_prefix[64]; /* path prefix serving the legacy SIEM API */
+    unsigned roles_mask;  /* roles put into tokens (bit per role) */
+    int mde_rate_limit;   /* enforce 100/min and 1500/h on the MDE API */
+    char tls_cert[512];   /* PEM with certificate and key; "" = HTTP */
     struct mds_emu_quirks quirks;
 };
 

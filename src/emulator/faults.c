@@ -19,23 +19,29 @@
 
 struct fault_desc {
     const char *name;
-    unsigned status; /* 0 = not a status fault */
-    const char *code, *message;
+    unsigned status;             /* 0 = not a status fault */
+    const char *code, *mde_code; /* Graph and MDE/SIEM error codes */
+    const char *message;
     int retry_after; /* send Retry-After */
 };
 
 static const struct fault_desc faults[MDS_EMU_FAULT_COUNT] = {
-    [MDS_EMU_FAULT_429] = {"429", 429, "TooManyRequests", "Please retry again later.", 1},
-    [MDS_EMU_FAULT_500] = {"500", 500, "generalException", "An internal server error occurred.", 0},
-    [MDS_EMU_FAULT_503] = {"503", 503, "serviceNotAvailable", "The service is temporarily unavailable.", 1},
-    [MDS_EMU_FAULT_SLOW] = {"slow", 0, NULL, NULL, 0},
-    [MDS_EMU_FAULT_TRUNCATE] = {"truncate", 0, NULL, NULL, 0},
-    [MDS_EMU_FAULT_MALFORMED] = {"malformed", 0, NULL, NULL, 0},
-    [MDS_EMU_FAULT_RESET] = {"reset", 0, NULL, NULL, 0},
-    [MDS_EMU_FAULT_EXPIRE] = {"expire", 0, NULL, NULL, 0},
+    [MDS_EMU_FAULT_429] = {"429", 429, "TooManyRequests", "TooManyRequests", "Please retry again later.", 1},
+    [MDS_EMU_FAULT_500] = {"500", 500, "generalException", "InternalServerError",
+                           "An internal server error occurred.", 0},
+    [MDS_EMU_FAULT_503] = {"503", 503, "serviceNotAvailable", "ServiceUnavailable",
+                           "The service is temporarily unavailable.", 1},
+    [MDS_EMU_FAULT_SLOW] = {"slow", 0, NULL, NULL, NULL, 0},
+    [MDS_EMU_FAULT_TRUNCATE] = {"truncate", 0, NULL, NULL, NULL, 0},
+    [MDS_EMU_FAULT_MALFORMED] = {"malformed", 0, NULL, NULL, NULL, 0},
+    [MDS_EMU_FAULT_RESET] = {"reset", 0, NULL, NULL, NULL, 0},
+    [MDS_EMU_FAULT_EXPIRE] = {"expire", 0, NULL, NULL, NULL, 0},
 };
 
-const char *mds_emu_fault_name(int kind) { return kind >= 0 && kind < MDS_EMU_FAULT_COUNT ? faults[kind].name : "?"; }
+const char *mds_emu_fault_name(int kind)
+{
+    return kind >= 0 && kind < MDS_EMU_FAULT_COUNT ? faults[kind].name : "?";
+}
 
 static mds_err parse_one(struct mds_emu_config *cfg, const char *item, size_t n, char *errstr, size_t errlen)
 {
@@ -52,14 +58,17 @@ static mds_err parse_one(struct mds_emu_config *cfg, const char *item, size_t n,
         num[vn] = '\0';
         double rate = strtod(num, &end);
         if (*end || end == num || !(rate >= 0.0 && rate <= 1.0)) {
-            snprintf(errstr, errlen, "--faults: rate of '%s' must be a number in [0,1], not '%s'", faults[k].name, num);
+            snprintf(errstr, errlen, "--faults: rate of '%s' must be a number in [0,1], not '%s'",
+                     faults[k].name, num);
             return MDS_ERR_ARG;
         }
         cfg->fault_rate[k] = rate;
         return MDS_OK;
     }
-    snprintf(errstr, errlen, "--faults: '%.*s' is not KIND=RATE with KIND one of 429, 500, 503, slow, truncate, malformed, "
-             "reset, expire", (int)n, item);
+    snprintf(errstr, errlen,
+             "--faults: '%.*s' is not KIND=RATE with KIND one of 429, 500, 503, slow, truncate, malformed, "
+             "reset, expire",
+             (int)n, item);
     return MDS_ERR_ARG;
 }
 
@@ -82,7 +91,10 @@ mds_err mds_emu_faults_parse(struct mds_emu_config *cfg, const char *spec, char 
     return MDS_OK;
 }
 
-void mds_emu_faults_init(struct mds_emu *e) { mds_emu_rng_seed(&e->fault_rng, e->cfg.seed, 0x6661756c74); }
+void mds_emu_faults_init(struct mds_emu *e)
+{
+    mds_emu_rng_seed(&e->fault_rng, e->cfg.seed, 0x6661756c74);
+}
 
 int mds_emu_fault_draw(struct mds_emu *e)
 {
@@ -143,7 +155,8 @@ int mds_emu_fault_apply(struct mds_emu_req *req, int kind)
     if (kind == MDS_EMU_FAULT_429 && req->door == MDS_EMU_DOOR_GRAPH)
         graph_throttled(req, f);
     else
-        mds_emu_door_error(req, f->status, f->code, f->message);
+        mds_emu_door_error(req, f->status, req->door == MDS_EMU_DOOR_GRAPH ? f->code : f->mde_code,
+                           f->message);
     if (f->retry_after) {
         char ra[32];
         snprintf(ra, sizeof ra, "%g", req->emu->cfg.retry_after);

@@ -47,8 +47,8 @@ static void skip_space(struct lexer *lx)
 
 static int is_word_char(char c)
 {
-    return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '+' || c == '/' ||
-           c == '@';
+    return isalnum((unsigned char)c) || c == '.' || c == '_' || c == '-' || c == ':' || c == '+' ||
+           c == '/' || c == '@';
 }
 
 /* Reads a bare word at the cursor; returns its length (0 = none). */
@@ -130,8 +130,8 @@ static mds_err parse_value(struct lexer *lx, struct mds_emu_clause *c)
             return MDS_OK;
         }
     }
-    return fail(lx, "Invalid filter clause: '%.*s' is not a valid literal for '%s'", (int)(n > 64 ? 64 : n), w,
-                c->prop);
+    return fail(lx, "Invalid filter clause: '%.*s' is not a valid literal for '%s'", (int)(n > 64 ? 64 : n),
+                w, c->prop);
 }
 
 static mds_err parse_filter(struct lexer *lx);

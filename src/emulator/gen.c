@@ -20,7 +20,10 @@
 /* Salts of the independent per-alert streams. */
 enum { S_BASICS = 1, S_DEVICE, S_USER, S_EVIDENCE, S_MISC };
 
-static uint64_t pick(struct mds_emu_rng *r, uint64_t n) { return mds_emu_rng_below(r, n); }
+static uint64_t pick(struct mds_emu_rng *r, uint64_t n)
+{
+    return mds_emu_rng_below(r, n);
+}
 
 static mds_ticks between(struct mds_emu_rng *r, mds_ticks lo, mds_ticks hi)
 {
@@ -81,7 +84,10 @@ static void gen_device(const struct mds_emu_alert *a, struct mds_emu_device *d)
     mds_emu_rng_hex(&r, d->id, 40);
     mds_emu_rng_guid(&r, d->aad_id);
     int server = strncmp(d->name, "srv", 3) == 0;
-    snprintf(d->os, sizeof d->os, "%s", server ? "WindowsServer2022" : pick(&r, 3) ? "Windows11" : "Windows10");
+    snprintf(d->os, sizeof d->os, "%s",
+             server        ? "WindowsServer2022"
+             : pick(&r, 3) ? "Windows11"
+                           : "Windows10");
     d->build = server ? 20348 : 22000 + (int64_t)pick(&r, 3000);
     snprintf(d->version, sizeof d->version, "%s", versions[pick(&r, 4)]);
     d->group_id = 1 + (int)pick(&r, mds_emu_group_count);
@@ -95,9 +101,10 @@ static void gen_device(const struct mds_emu_alert *a, struct mds_emu_device *d)
         snprintf(d->cloud_tags[i], sizeof d->cloud_tags[i], "%s", tags[(first + 1 + (size_t)i) % 5]);
     snprintf(d->ipv4[0], sizeof d->ipv4[0], "10.%u.%u.%u", (unsigned)pick(&r, 256), (unsigned)pick(&r, 256),
              1 + (unsigned)pick(&r, 254));
-    snprintf(d->ipv4[1], sizeof d->ipv4[1], "192.168.%u.%u", (unsigned)pick(&r, 256), 1 + (unsigned)pick(&r, 254));
-    snprintf(d->ipv6, sizeof d->ipv6, "fe80::%x:%x:%x:%x", (unsigned)pick(&r, 65536), (unsigned)pick(&r, 65536),
-             (unsigned)pick(&r, 65536), (unsigned)pick(&r, 65536));
+    snprintf(d->ipv4[1], sizeof d->ipv4[1], "192.168.%u.%u", (unsigned)pick(&r, 256),
+             1 + (unsigned)pick(&r, 254));
+    snprintf(d->ipv6, sizeof d->ipv6, "fe80::%x:%x:%x:%x", (unsigned)pick(&r, 65536),
+             (unsigned)pick(&r, 65536), (unsigned)pick(&r, 65536), (unsigned)pick(&r, 65536));
     d->vm = pick(&r, 4) == 0;
     mds_emu_rng_guid(&r, d->vm_id);
     mds_emu_rng_guid(&r, d->vm_sub);
@@ -169,15 +176,15 @@ static void gen_network(struct mds_emu_rng *r, struct mds_emu_evidence *e)
 /* Evidence: always a device and a process or file, then 0-4 more. */
 static void gen_evidence(struct mds_emu_model *m)
 {
-    static const char *const detailed[] = {"Main device", "Initiating process", "Dropped file",
-                                           "Remote endpoint", "Phishing link", "Compromised user"};
+    static const char *const detailed[] = {"Main device",     "Initiating process", "Dropped file",
+                                           "Remote endpoint", "Phishing link",      "Compromised user"};
     static const uint8_t roles[] = {7, 13, 5, 4, 3, 9};
     struct mds_emu_rng r;
     mds_emu_rng_seed(&r, m->a.gen, S_EVIDENCE);
     /* 2-6 items, mostly 2-4, like real alerts */
     static const uint8_t counts[] = {2, 2, 2, 3, 3, 3, 4, 4, 5, 6};
-    static const uint8_t extra[] = {MDS_EMU_EV_PROCESS, MDS_EMU_EV_FILE, MDS_EMU_EV_IP, MDS_EMU_EV_IP,
-                                    MDS_EMU_EV_URL, MDS_EMU_EV_URL, MDS_EMU_EV_USER};
+    static const uint8_t extra[] = {MDS_EMU_EV_PROCESS, MDS_EMU_EV_FILE, MDS_EMU_EV_IP,  MDS_EMU_EV_IP,
+                                    MDS_EMU_EV_URL,     MDS_EMU_EV_URL,  MDS_EMU_EV_USER};
     m->nevidence = counts[pick(&r, sizeof counts)];
     for (int i = 0; i < m->nevidence; i++) {
         struct mds_emu_evidence *e = &m->ev[i];
@@ -204,9 +211,10 @@ static void gen_evidence(struct mds_emu_model *m)
 
 static void gen_misc(struct mds_emu_model *m)
 {
-    static const char *const notes[] = {
-        "Escalated to tier 2 \u2013 see ticket INC-4471.", "Benign: IT ran the \"inventory | export\" script.",
-        "Confirmed with user; device re-imaged.\tClosing.", "Reviewed by automation rule key=auto-close"};
+    static const char *const notes[] = {"Escalated to tier 2 \u2013 see ticket INC-4471.",
+                                        "Benign: IT ran the \"inventory | export\" script.",
+                                        "Confirmed with user; device re-imaged.\tClosing.",
+                                        "Reviewed by automation rule key=auto-close"};
     struct mds_emu_rng r;
     mds_emu_rng_seed(&r, m->a.gen, S_MISC);
     mds_emu_rng_guid(&r, m->detector);

@@ -38,8 +38,13 @@ static const struct mds_emu_prop alert_props[] = {
 };
 
 static const struct mds_emu_door_desc alerts_door = {
-    "microsoft.graph.security.alert", alert_props, "lastUpdateDateTime", "createdDateTime",
-    GRAPH_TOP_DEFAULT, GRAPH_TOP_MAX, 1,
+    "microsoft.graph.security.alert",
+    alert_props,
+    "lastUpdateDateTime",
+    "createdDateTime",
+    GRAPH_TOP_DEFAULT,
+    GRAPH_TOP_MAX,
+    1,
 };
 
 void mds_emu_next_link(struct mds_emu_jw *w, const struct mds_emu_req *req, size_t skip)

@@ -128,16 +128,16 @@ enum { MDS_EMU_CL_UNKNOWN = 0, MDS_EMU_CL_FALSE_POSITIVE, MDS_EMU_CL_TRUE_POSITI
 struct mds_emu_template {
     const char *title;
     const char *category;
-    const char *mitre;        /* space-separated technique ids */
-    uint8_t service;          /* index in mds_emu_service_source */
-    uint8_t detection;        /* index in mds_emu_detection_source */
-    uint8_t severity;         /* index in mds_emu_severity */
-    const char *threat;       /* threatDisplayName or NULL */
-    const char *family;       /* threatFamilyName or NULL */
-    const char *actor;        /* actorDisplayName or NULL */
+    const char *mitre;  /* space-separated technique ids */
+    uint8_t service;    /* index in mds_emu_service_source */
+    uint8_t detection;  /* index in mds_emu_detection_source */
+    uint8_t severity;   /* index in mds_emu_severity */
+    const char *threat; /* threatDisplayName or NULL */
+    const char *family; /* threatFamilyName or NULL */
+    const char *actor;  /* actorDisplayName or NULL */
     const char *description;
-    const char *actions;      /* recommendedActions */
-    const char *process;      /* image name of the main process */
+    const char *actions; /* recommendedActions */
+    const char *process; /* image name of the main process */
 };
 
 extern const struct mds_emu_template mds_emu_templates[];
@@ -171,20 +171,20 @@ extern const size_t mds_emu_url_count;
  * `gen`. Kept small so a million alerts fit in well under 200 MB. */
 struct mds_emu_alert {
     char id[40];
-    uint64_t gen;         /* per-alert generator seed */
+    uint64_t gen; /* per-alert generator seed */
     mds_ticks created;
-    mds_ticks updated;    /* lastUpdateDateTime */
-    mds_ticks resolved;   /* MDS_EMU_NO_TIME unless resolved */
-    uint32_t incident;    /* incident id */
-    uint16_t revision;    /* number of updates */
-    uint8_t tmpl;         /* index in mds_emu_templates */
+    mds_ticks updated;  /* lastUpdateDateTime */
+    mds_ticks resolved; /* MDS_EMU_NO_TIME unless resolved */
+    uint32_t incident;  /* incident id */
+    uint16_t revision;  /* number of updates */
+    uint8_t tmpl;       /* index in mds_emu_templates */
     uint8_t severity;
     uint8_t service;
-    uint8_t detection;    /* index in mds_emu_detection_source */
+    uint8_t detection; /* index in mds_emu_detection_source */
     uint8_t status;
     uint8_t classification;
     uint8_t determination;
-    uint8_t assignee;     /* 0 = null, else index in mds_emu_analysts */
+    uint8_t assignee; /* 0 = null, else index in mds_emu_analysts */
 };
 
 struct mds_emu_version {
@@ -248,9 +248,9 @@ struct mds_emu_select {
     int desc;
     mds_ticks upd_lo, upd_hi, cre_lo, cre_hi;
     int status, severity, service, classification, determination;
-    int assignee;         /* -1 any, 0 null, k = mds_emu_analysts[k] */
-    uint32_t incident;    /* 0 = any */
-    int empty;            /* contradictory filter: match nothing */
+    int assignee;      /* -1 any, 0 null, k = mds_emu_analysts[k] */
+    uint32_t incident; /* 0 = any */
+    int empty;         /* contradictory filter: match nothing */
     size_t skip, top;
     int want_count;
 };
@@ -350,7 +350,8 @@ struct mds_emu_render {
     int include_unknown; /* Prefer: include-unknown-enum-members */
 };
 
-void mds_emu_render_graph(struct mds_emu_jw *w, const struct mds_emu_render *r, const struct mds_emu_model *m);
+void mds_emu_render_graph(struct mds_emu_jw *w, const struct mds_emu_render *r,
+                          const struct mds_emu_model *m);
 /* Number of legacy SIEM detections of an alert (process + file evidence). */
 int mds_emu_siem_parts(const struct mds_emu_model *m);
 /* Legacy SIEM detection `part` (0-based) of the alert: 50 flat fields.
@@ -362,7 +363,14 @@ void mds_emu_render_mde(struct mds_emu_jw *w, const struct mds_emu_render *r, co
 
 /* ------------------------------------------------------------- filter */
 
-enum mds_emu_op { MDS_EMU_OP_EQ = 0, MDS_EMU_OP_NE, MDS_EMU_OP_GE, MDS_EMU_OP_GT, MDS_EMU_OP_LE, MDS_EMU_OP_LT };
+enum mds_emu_op {
+    MDS_EMU_OP_EQ = 0,
+    MDS_EMU_OP_NE,
+    MDS_EMU_OP_GE,
+    MDS_EMU_OP_GT,
+    MDS_EMU_OP_LE,
+    MDS_EMU_OP_LT
+};
 enum mds_emu_val { MDS_EMU_VAL_STRING = 0, MDS_EMU_VAL_TIME, MDS_EMU_VAL_NUMBER, MDS_EMU_VAL_NULL };
 
 struct mds_emu_clause {
@@ -402,17 +410,17 @@ struct mds_emu_prop {
     const char *name;
     enum mds_emu_prop_kind kind;
     const struct mds_emu_enum *e;
-    size_t offset;        /* of the int field in struct mds_emu_select */
-    const char *alias;    /* another accepted spelling of member 0 */
+    size_t offset;     /* of the int field in struct mds_emu_select */
+    const char *alias; /* another accepted spelling of member 0 */
 };
 
 /* What a door accepts in its query options. */
 struct mds_emu_door_desc {
-    const char *type_name;    /* for "Could not find a property" */
-    const struct mds_emu_prop *props; /* NULL-name terminated */
+    const char *type_name;                   /* for "Could not find a property" */
+    const struct mds_emu_prop *props;        /* NULL-name terminated */
     const char *updated_name, *created_name; /* $orderby properties */
     size_t top_default, top_max;
-    int clamp_top;            /* clamp $top above top_max, else 400 */
+    int clamp_top; /* clamp $top above top_max, else 400 */
 };
 
 /* Parses a non-negative decimal of at most 9 digits. */
@@ -425,8 +433,8 @@ int mds_emu_query(const struct mds_emu_req *req, const struct mds_emu_door_desc 
 /* ------------------------------------------------------------- params */
 
 struct mds_emu_param {
-    char *key, *value;       /* decoded, NUL-terminated */
-    const char *raw;         /* the pair as it arrived (key=value) */
+    char *key, *value; /* decoded, NUL-terminated */
+    const char *raw;   /* the pair as it arrived (key=value) */
     size_t raw_len;
 };
 
@@ -454,28 +462,34 @@ size_t mds_emu_url_decode(char *s, size_t len);
 
 /* ------------------------------------------------------------- server */
 
-enum mds_emu_door { MDS_EMU_DOOR_TOKEN = 0, MDS_EMU_DOOR_GRAPH, MDS_EMU_DOOR_MDE, MDS_EMU_DOOR_SIEM, MDS_EMU_DOOR_ADMIN };
+enum mds_emu_door {
+    MDS_EMU_DOOR_TOKEN = 0,
+    MDS_EMU_DOOR_GRAPH,
+    MDS_EMU_DOOR_MDE,
+    MDS_EMU_DOOR_SIEM,
+    MDS_EMU_DOOR_ADMIN
+};
 
 #define MDS_EMU_MAX_HEADERS 6
 #define MDS_EMU_MAX_SEGMENTS 8
 
 struct mds_emu_req {
     struct mds_emu *emu;
-    void *conn;                /* struct MHD_Connection */
+    void *conn; /* struct MHD_Connection */
     char method[8];
-    char *uri;                 /* owned: raw request target */
-    char *path;                /* owned: decoded path */
-    const char *query;         /* into uri, after '?', or "" */
+    char *uri;         /* owned: raw request target */
+    char *path;        /* owned: decoded path */
+    const char *query; /* into uri, after '?', or "" */
     struct mds_emu_params params;
-    struct mds_buf body;       /* request body (ceiling) */
+    struct mds_buf body; /* request body (ceiling) */
     int body_too_large;
     char *seg[MDS_EMU_MAX_SEGMENTS];
     int nseg;
-    const char *host;          /* Host header or NULL */
+    const char *host; /* Host header or NULL */
     char request_id[37];
     mds_ticks now;
     enum mds_emu_door door;
-    int siem;                  /* legacy SIEM request: exporter Host or path prefix */
+    int siem; /* legacy SIEM request: exporter Host or path prefix */
     /* response */
     unsigned status;
     struct mds_buf out;
@@ -483,8 +497,8 @@ struct mds_emu_req {
     const char *hname[MDS_EMU_MAX_HEADERS];
     char hvalue[MDS_EMU_MAX_HEADERS][160];
     int nheaders;
-    char *location;            /* owned: Location header of a redirect */
-    int fault;                 /* injected fault kind, or -1 */
+    char *location; /* owned: Location header of a redirect */
+    int fault;      /* injected fault kind, or -1 */
 };
 
 /* A route: method, path pattern ('*' = one segment), door and handler. */
@@ -511,16 +525,16 @@ struct mds_emu_ratelimit {
 
 struct mds_emu {
     struct mds_emu_config cfg;
-    pthread_mutex_t lock;        /* guards universe */
+    pthread_mutex_t lock; /* guards universe */
     struct mds_emu_universe universe;
-    pthread_mutex_t stats_lock;  /* guards stats and fault_rng */
+    pthread_mutex_t stats_lock; /* guards stats and fault_rng */
     struct mds_emu_stats stats;
     struct mds_emu_rng fault_rng;
     struct mds_emu_ratelimit mde_rate; /* guarded by stats_lock */
-    uint64_t request_counter;    /* atomic */
+    uint64_t request_counter;          /* atomic */
     unsigned char token_key[32];
-    void *daemon;                /* struct MHD_Daemon */
-    char *tls_cert, *tls_key;    /* PEM, with --tls */
+    void *daemon;             /* struct MHD_Daemon */
+    char *tls_cert, *tls_key; /* PEM, with --tls */
     unsigned port;
 };
 
@@ -565,7 +579,8 @@ mds_err mds_emu_jwt_seal(const struct mds_emu *e, const struct mds_buf *payload,
 /* Verifies a JWT's signature and decodes its payload; NULL or a message. */
 const char *mds_emu_jwt_open(const struct mds_emu *e, const char *token, size_t len, struct mds_buf *payload);
 /* Appends a signed access token for `aud` issued at `now` (seconds). */
-mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now, struct mds_buf *out);
+mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now,
+                             struct mds_buf *out);
 /* Application roles a token can carry (bit i = mds_emu_role_names[i]). */
 enum { MDS_EMU_ROLE_ALERT = 1, MDS_EMU_ROLE_INCIDENT = 2, MDS_EMU_ROLE_MDE = 4, MDS_EMU_ROLE_ALL = 7 };
 #define MDS_EMU_ROLE_COUNT 3
@@ -575,8 +590,8 @@ extern const char mds_emu_msg_wrong_tenant[];
 /* NULL when `token` is a valid, unexpired token of this tenant whose
  * audience fits `door` (or is http(s)://host), with *roles set; else a
  * message for the 401. */
-const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len, enum mds_emu_door door,
-                                const char *host, unsigned *roles);
+const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len,
+                                enum mds_emu_door door, const char *host, unsigned *roles);
 
 /* Graph (graph.c, incidents.c). */
 void mds_emu_graph_alerts(struct mds_emu_req *req);

@@ -35,8 +35,9 @@ static void aad_error(struct mds_emu_req *req, unsigned status, const char *erro
     char stamp[40], desc[1024], uri[96];
     struct mds_emu_jw w;
     mds_time_format(req->now, 0, stamp, sizeof stamp);
-    snprintf(desc, sizeof desc, "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %.10s %.8sZ",
-             code, text, req->request_id, req->request_id, stamp, stamp + 11);
+    snprintf(desc, sizeof desc,
+             "AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %.10s %.8sZ", code, text,
+             req->request_id, req->request_id, stamp, stamp + 11);
     snprintf(uri, sizeof uri, "https://login.microsoftonline.com/error?code=%d", code);
     mds_buf_reset(&req->out);
     req->status = status;
@@ -75,15 +76,19 @@ static int check_app(struct mds_emu_req *req, const char *id)
     const struct mds_emu_config *cfg = &req->emu->cfg;
     char text[512];
     if (strcmp(req->seg[0], cfg->tenant) != 0) {
-        snprintf(text, sizeof text, "Tenant '%.128s' not found. Check to make sure you have the correct tenant ID "
-                                    "and are signing into the correct cloud.", req->seg[0]);
+        snprintf(text, sizeof text,
+                 "Tenant '%.128s' not found. Check to make sure you have the correct tenant ID "
+                 "and are signing into the correct cloud.",
+                 req->seg[0]);
         aad_error(req, 400, "invalid_request", 90002, text);
     } else if (!id) {
         missing(req, "client_id");
     } else if (strcmp(id, cfg->client_id) != 0) {
-        snprintf(text, sizeof text, "Application with identifier '%.128s' was not found in the directory '%.128s'. "
-                 "This can happen if the application has not been installed by the administrator of the tenant.",
-                 id, cfg->tenant);
+        snprintf(
+            text, sizeof text,
+            "Application with identifier '%.128s' was not found in the directory '%.128s'. "
+            "This can happen if the application has not been installed by the administrator of the tenant.",
+            id, cfg->tenant);
         aad_error(req, 400, "unauthorized_client", 700016, text);
     } else {
         return 0;
@@ -110,12 +115,15 @@ static int check_client(struct mds_emu_req *req, const struct mds_emu_params *ps
     } else if (check_app(req, id)) {
         return 1;
     } else if (!secret) {
-        aad_error(req, 401, "invalid_client", 7000218,
-                  "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        aad_error(
+            req, 401, "invalid_client", 7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     } else if (strlen(secret) != strlen(cfg->client_secret) ||
                CRYPTO_memcmp(secret, cfg->client_secret, strlen(secret)) != 0) {
-        snprintf(text, sizeof text, "Invalid client secret provided. Ensure the secret being sent in the request "
-                 "is the client secret value, not the client secret ID, for a secret added to app '%.128s'.", id);
+        snprintf(text, sizeof text,
+                 "Invalid client secret provided. Ensure the secret being sent in the request "
+                 "is the client secret value, not the client secret ID, for a secret added to app '%.128s'.",
+                 id);
         aad_error(req, 401, "invalid_client", 7000215, text);
     } else {
         return 0;
@@ -149,8 +157,8 @@ static mds_err grant_token(const struct mds_emu *e, const char *use, const char 
 
 /* Opens a code or refresh token; copies its audience (and redirect_uri).
  * Returns NULL or the AADSTS text; *code is the AADSTS number. */
-static const char *redeem(const struct mds_emu_req *req, const char *tok, const char *use, char *aud, size_t audn,
-                          char *redirect, size_t redn, int *code)
+static const char *redeem(const struct mds_emu_req *req, const char *tok, const char *use, char *aud,
+                          size_t audn, char *redirect, size_t redn, int *code)
 {
     const struct mds_emu *e = req->emu;
     struct mds_buf payload;
@@ -166,8 +174,9 @@ static const char *redeem(const struct mds_emu_req *req, const char *tok, const 
         !mds_json_streq(&j, mds_json_find(&j, 0, "tid"), e->cfg.tenant) ||
         mds_json_int(&j, mds_json_find(&j, 0, "exp"), &exp) ||
         mds_json_copy(&j, mds_json_find(&j, 0, "aud"), aud, audn)) {
-        msg = strcmp(use, "code") == 0 ? "The provided authorization code or refresh token is invalid, malformed."
-                                       : "Invalid request. Request is malformed or invalid.";
+        msg = strcmp(use, "code") == 0
+                  ? "The provided authorization code or refresh token is invalid, malformed."
+                  : "Invalid request. Request is malformed or invalid.";
     } else if (req->now / MDS_TICKS_PER_SEC >= exp) {
         *code = strcmp(use, "code") == 0 ? 70008 : 700082;
         msg = strcmp(use, "code") == 0 ? "The provided authorization code or refresh token has expired."
@@ -196,7 +205,8 @@ static int scope_audience(const char *scope, char *aud, size_t n)
     return -1;
 }
 
-static void respond_token(struct mds_emu_req *req, const char *aud, int v2, int with_refresh, const char *scope)
+static void respond_token(struct mds_emu_req *req, const char *aud, int v2, int with_refresh,
+                          const char *scope)
 {
     const struct mds_emu *e = req->emu;
     int64_t now = req->now / MDS_TICKS_PER_SEC, ttl = e->cfg.token_ttl;
@@ -256,9 +266,11 @@ static void client_credentials(struct mds_emu_req *req, const struct mds_emu_par
     } else if (!scope || !*scope) {
         missing(req, "scope");
     } else if (n <= sl || n - sl >= sizeof aud || strcmp(scope + n - sl, suffix) != 0 || strchr(scope, ' ')) {
-        snprintf(text, sizeof text, "The provided value for scope %.300s is not valid. Client credential flows "
+        snprintf(text, sizeof text,
+                 "The provided value for scope %.300s is not valid. Client credential flows "
                  "must have a scope value with /.default suffixed to the resource identifier "
-                 "(application ID URI).", scope);
+                 "(application ID URI).",
+                 scope);
         aad_error(req, 400, "invalid_scope", 1002012, text);
     } else {
         snprintf(aud, sizeof aud, "%.*s", (int)(n - sl), scope);
@@ -310,9 +322,15 @@ static void token_endpoint(struct mds_emu_req *req, int v2)
     mds_emu_params_finish(&ps);
 }
 
-void mds_emu_token_v1(struct mds_emu_req *req) { token_endpoint(req, 0); }
+void mds_emu_token_v1(struct mds_emu_req *req)
+{
+    token_endpoint(req, 0);
+}
 
-void mds_emu_token_v2(struct mds_emu_req *req) { token_endpoint(req, 1); }
+void mds_emu_token_v2(struct mds_emu_req *req)
+{
+    token_endpoint(req, 1);
+}
 
 /* ---------------------------------------------------------- authorize */
 
@@ -330,15 +348,18 @@ static void authorize(struct mds_emu_req *req, int v2)
         missing(req, !type || strcmp(type, "code") != 0 ? "response_type=code" : "redirect_uri");
         return;
     }
-    if (!target || (v2 ? scope_audience(target, aud, sizeof aud) : (snprintf(aud, sizeof aud, "%s", target), 0))) {
+    if (!target ||
+        (v2 ? scope_audience(target, aud, sizeof aud) : (snprintf(aud, sizeof aud, "%s", target), 0))) {
         missing(req, v2 ? "scope" : "resource");
         return;
     }
     mds_buf_init(&code, MAX_TOKEN);
     mds_buf_init(&location, 3 * MAX_TOKEN);
-    mds_err err = grant_token(req->emu, "code", aud, redirect, req->now / MDS_TICKS_PER_SEC + CODE_TTL, &code);
+    mds_err err =
+        grant_token(req->emu, "code", aud, redirect, req->now / MDS_TICKS_PER_SEC + CODE_TTL, &code);
     if (!err)
-        err = mds_buf_printf(&location, "%s%ccode=%s", redirect, strchr(redirect, '?') ? '&' : '?', code.data);
+        err =
+            mds_buf_printf(&location, "%s%ccode=%s", redirect, strchr(redirect, '?') ? '&' : '?', code.data);
     if (!err && state) {
         err = mds_buf_puts(&location, "&state=");
         if (!err)
@@ -353,6 +374,12 @@ static void authorize(struct mds_emu_req *req, int v2)
     mds_buf_finish(&location);
 }
 
-void mds_emu_authorize_v1(struct mds_emu_req *req) { authorize(req, 0); }
+void mds_emu_authorize_v1(struct mds_emu_req *req)
+{
+    authorize(req, 0);
+}
 
-void mds_emu_authorize_v2(struct mds_emu_req *req) { authorize(req, 1); }
+void mds_emu_authorize_v2(struct mds_emu_req *req)
+{
+    authorize(req, 1);
+}

@@ -121,7 +121,8 @@ mds_err mds_emu_url_encode(struct mds_buf *out, const char *s)
     static const char hex[] = "0123456789ABCDEF";
     mds_err err = MDS_OK;
     for (const unsigned char *p = (const unsigned char *)s; *p && !err; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p))
             err = mds_buf_putc(out, (char)*p);
         else
             err = mds_buf_append(out, (char[]){'%', hex[*p >> 4], hex[*p & 15]}, 3);

@@ -53,7 +53,8 @@ static int enum_clause(const struct mds_emu_clause *c, const struct mds_emu_prop
     if (v < 0 && p->alias && strcasecmp(c->str, p->alias) == 0)
         v = 0;
     if (v < 0) {
-        snprintf(msg, n, "Invalid filter clause: the string '%s' is not a valid enumeration type constant for '%s'.",
+        snprintf(msg, n,
+                 "Invalid filter clause: the string '%s' is not a valid enumeration type constant for '%s'.",
                  c->str, c->prop);
         return -1;
     }
@@ -86,8 +87,9 @@ static int incident_clause(const struct mds_emu_clause *c, struct mds_emu_select
     char *end = NULL;
     if (c->kind == MDS_EMU_VAL_STRING)
         v = strtoll(c->str, &end, 10);
-    if (c->op != MDS_EMU_OP_EQ || (c->kind != MDS_EMU_VAL_NUMBER && (c->kind != MDS_EMU_VAL_STRING || *end)) ||
-        v <= 0 || v > UINT32_MAX) {
+    if (c->op != MDS_EMU_OP_EQ ||
+        (c->kind != MDS_EMU_VAL_NUMBER && (c->kind != MDS_EMU_VAL_STRING || *end)) || v <= 0 ||
+        v > UINT32_MAX) {
         snprintf(msg, n, "Invalid filter clause: only '%s eq <number>' is supported.", c->prop);
         return -1;
     }
@@ -100,8 +102,10 @@ static int incident_clause(const struct mds_emu_clause *c, struct mds_emu_select
 static int time_clause(const struct mds_emu_clause *c, mds_ticks *lo, mds_ticks *hi, char *msg, size_t n)
 {
     if (c->kind != MDS_EMU_VAL_TIME || narrow(c, lo, hi)) {
-        snprintf(msg, n, "Invalid filter clause: '%s' must be compared with ge, gt, le, lt or eq to an unquoted "
-                 "DateTimeOffset literal such as 2024-01-01T00:00:00Z.", c->prop);
+        snprintf(msg, n,
+                 "Invalid filter clause: '%s' must be compared with ge, gt, le, lt or eq to an unquoted "
+                 "DateTimeOffset literal such as 2024-01-01T00:00:00Z.",
+                 c->prop);
         return -1;
     }
     return 0;
@@ -115,11 +119,16 @@ static int apply_clause(const struct mds_emu_door_desc *d, const struct mds_emu_
         if (strcasecmp(p->name, c->prop) != 0)
             continue;
         switch (p->kind) {
-        case MDS_EMU_PROP_UPDATED: return time_clause(c, &s->upd_lo, &s->upd_hi, msg, n);
-        case MDS_EMU_PROP_CREATED: return time_clause(c, &s->cre_lo, &s->cre_hi, msg, n);
-        case MDS_EMU_PROP_ENUM: return enum_clause(c, p, s, msg, n);
-        case MDS_EMU_PROP_ASSIGNEE: return assignee_clause(c, s, msg, n);
-        case MDS_EMU_PROP_INCIDENT: return incident_clause(c, s, msg, n);
+        case MDS_EMU_PROP_UPDATED:
+            return time_clause(c, &s->upd_lo, &s->upd_hi, msg, n);
+        case MDS_EMU_PROP_CREATED:
+            return time_clause(c, &s->cre_lo, &s->cre_hi, msg, n);
+        case MDS_EMU_PROP_ENUM:
+            return enum_clause(c, p, s, msg, n);
+        case MDS_EMU_PROP_ASSIGNEE:
+            return assignee_clause(c, s, msg, n);
+        case MDS_EMU_PROP_INCIDENT:
+            return incident_clause(c, s, msg, n);
         }
     }
     snprintf(msg, n, "Invalid filter clause: Could not find a property named '%s' on type '%s'.", c->prop,
@@ -127,8 +136,8 @@ static int apply_clause(const struct mds_emu_door_desc *d, const struct mds_emu_
     return -1;
 }
 
-static int apply_filter(const struct mds_emu_door_desc *d, const char *text, struct mds_emu_select *s, char *msg,
-                        size_t n)
+static int apply_filter(const struct mds_emu_door_desc *d, const char *text, struct mds_emu_select *s,
+                        char *msg, size_t n)
 {
     struct mds_emu_filter f;
     if (mds_emu_filter_parse(text, strlen(text), &f)) {
@@ -141,8 +150,8 @@ static int apply_filter(const struct mds_emu_door_desc *d, const char *text, str
     return 0;
 }
 
-static int apply_orderby(const struct mds_emu_door_desc *d, const char *text, struct mds_emu_select *s, char *msg,
-                         size_t n)
+static int apply_orderby(const struct mds_emu_door_desc *d, const char *text, struct mds_emu_select *s,
+                         char *msg, size_t n)
 {
     char prop[48] = "", dir[8] = "asc", extra[2] = "";
     int k = sscanf(text, " %47s %7s %1s", prop, dir, extra);
@@ -170,8 +179,10 @@ static int read_top(const struct mds_emu_door_desc *d, const char *v, struct mds
         return -1;
     }
     if (top > d->top_max && !d->clamp_top) {
-        snprintf(msg, n, "The limit of '%zu' for Top query has been exceeded. The value from the incoming request "
-                 "is '%zu'.", d->top_max, top);
+        snprintf(msg, n,
+                 "The limit of '%zu' for Top query has been exceeded. The value from the incoming request "
+                 "is '%zu'.",
+                 d->top_max, top);
         return -1;
     }
     s->top = top > d->top_max ? d->top_max : top;

@@ -70,9 +70,10 @@ static void device(struct mds_emu_jw *w, const struct mds_emu_model *m, const st
     mds_emu_jw_str(w, "defenderAvStatus", en(&mds_emu_av_status, d->av, r));
     if (d->vm) {
         char res[256];
-        snprintf(res, sizeof res,
-                 "/subscriptions/%s/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachines/%s",
-                 d->vm_sub, d->name);
+        snprintf(
+            res, sizeof res,
+            "/subscriptions/%s/resourceGroups/rg-workloads/providers/Microsoft.Compute/virtualMachines/%s",
+            d->vm_sub, d->name);
         mds_emu_jw_open(w, "vmMetadata", '{');
         mds_emu_jw_str(w, "vmId", d->vm_id);
         mds_emu_jw_str(w, "cloudProvider", "azure");
@@ -187,7 +188,8 @@ static void identity(struct mds_emu_jw *w, const struct mds_emu_render *r, const
     mds_emu_jw_str(w, "determination", en(&mds_emu_determination, a->determination, r));
     mds_emu_jw_str(w, "serviceSource", en(&mds_emu_service_source, a->service, r));
     mds_emu_jw_str(w, "detectionSource", en(&mds_emu_detection_source, m->a.detection, r));
-    mds_emu_jw_str(w, "productName", a->service == 1 ? "Microsoft Defender for Endpoint" : "Microsoft Defender XDR");
+    mds_emu_jw_str(w, "productName",
+                   a->service == 1 ? "Microsoft Defender for Endpoint" : "Microsoft Defender XDR");
     mds_emu_jw_str(w, "detectorId", m->detector);
     mds_emu_jw_str(w, "tenantId", r->tenant);
     mds_emu_jw_str(w, "title", m->t->title);

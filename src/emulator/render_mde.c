@@ -11,7 +11,8 @@
 static const char *const entity_types[] = {"Machine", "Process", "File", "Ip", "Url", "User"};
 
 /* PascalCase member of e, or null for member 0 when null0 is set. */
-static void pascal_member(struct mds_emu_jw *w, const char *key, const struct mds_emu_enum *e, int i, int null0)
+static void pascal_member(struct mds_emu_jw *w, const char *key, const struct mds_emu_enum *e, int i,
+                          int null0)
 {
     char buf[64];
     if (i == 0 && null0) {
@@ -22,7 +23,8 @@ static void pascal_member(struct mds_emu_jw *w, const char *key, const struct md
     mds_emu_jw_str(w, key, buf);
 }
 
-static void flat_evidence(struct mds_emu_jw *w, const struct mds_emu_model *m, const struct mds_emu_evidence *e)
+static void flat_evidence(struct mds_emu_jw *w, const struct mds_emu_model *m,
+                          const struct mds_emu_evidence *e)
 {
     int proc = e->type == MDS_EMU_EV_PROCESS, file = proc || e->type == MDS_EMU_EV_FILE;
     int user = proc || e->type == MDS_EMU_EV_USER;

@@ -98,7 +98,8 @@ static void identity(struct mds_emu_jw *w, const struct mds_emu_model *m)
 }
 
 /* AV-only fields; the rest of the detections leave them empty/null. */
-static void threat(struct mds_emu_jw *w, const struct mds_emu_model *m, const struct mds_emu_evidence *e, int legacy)
+static void threat(struct mds_emu_jw *w, const struct mds_emu_model *m, const struct mds_emu_evidence *e,
+                   int legacy)
 {
     int av = m->a.detection == 2;
     const char *name = m->t->threat ? m->t->threat : "";

@@ -24,7 +24,8 @@
 #include "core/mem.h"
 
 #define TAG "emulate"
-#define GRAPH_JSON "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+#define GRAPH_JSON                                                                                           \
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 
 static const struct mds_emu_route routes[] = {
     {"POST", "/*/oauth2/token", MDS_EMU_DOOR_TOKEN, mds_emu_token_v1},
@@ -45,7 +46,10 @@ static const struct mds_emu_route routes[] = {
     {"GET", "/api/alerts", MDS_EMU_DOOR_SIEM, mds_emu_siem_alerts},
 };
 
-mds_ticks mds_emu_now(const struct mds_emu *e) { return e->cfg.clock ? e->cfg.clock : mds_time_now(); }
+mds_ticks mds_emu_now(const struct mds_emu *e)
+{
+    return e->cfg.clock ? e->cfg.clock : mds_time_now();
+}
 
 /* ------------------------------------------------------------ helpers */
 
@@ -141,22 +145,26 @@ int mds_emu_auth(struct mds_emu_req *req, unsigned need_roles)
         return 1;
     }
     if (msg) {
-        mds_emu_door_error(req, 401, req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized",
-                           msg);
-        mds_emu_header(req, "WWW-Authenticate",
-                       "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"
-                       "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"");
+        mds_emu_door_error(
+            req, 401, req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized", msg);
+        mds_emu_header(
+            req, "WWW-Authenticate",
+            "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"
+            "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"");
         return 1;
     }
     if (req->fault == MDS_EMU_FAULT_EXPIRE) {
-        mds_emu_door_error(req, 401, req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized",
+        mds_emu_door_error(req, 401,
+                           req->door == MDS_EMU_DOOR_GRAPH ? "InvalidAuthenticationToken" : "Unauthorized",
                            "Lifetime validation failed, the token is expired.");
         return 1;
     }
     if ((roles & need_roles) != need_roles) {
         char text[160];
         snprintf(text, sizeof text, "Missing application roles. API required roles: %s.",
-                 mds_emu_role_names[need_roles & MDS_EMU_ROLE_ALERT ? 0 : need_roles & MDS_EMU_ROLE_INCIDENT ? 1 : 2]);
+                 mds_emu_role_names[need_roles & MDS_EMU_ROLE_ALERT      ? 0
+                                    : need_roles & MDS_EMU_ROLE_INCIDENT ? 1
+                                                                         : 2]);
         mds_emu_door_error(req, 403, "Forbidden", text);
         return 1;
     }
@@ -174,7 +182,8 @@ static int pattern_matches(const char *pattern, struct mds_emu_req *req)
         if (i >= req->nseg || !*p)
             return 0;
         size_t n = strcspn(p, "/");
-        if (!(n == 1 && *p == '*' && req->seg[i][0]) && (strlen(req->seg[i]) != n || strncmp(p, req->seg[i], n)))
+        if (!(n == 1 && *p == '*' && req->seg[i][0]) &&
+            (strlen(req->seg[i]) != n || strncmp(p, req->seg[i], n)))
             return 0;
         p += n + (p[n] == '/');
     }
@@ -184,7 +193,8 @@ static int pattern_matches(const char *pattern, struct mds_emu_req *req)
 static void not_found(struct mds_emu_req *req)
 {
     char msg[300];
-    snprintf(msg, sizeof msg, "Resource not found for the segment '%.200s'.", req->nseg ? req->seg[req->nseg - 1] : "/");
+    snprintf(msg, sizeof msg, "Resource not found for the segment '%.200s'.",
+             req->nseg ? req->seg[req->nseg - 1] : "/");
     mds_emu_graph_error(req, 404, "BadRequest", msg);
 }
 
@@ -201,7 +211,8 @@ static void dispatch(struct mds_emu_req *req)
     }
     if (!rt) {
         if (path_known)
-            mds_emu_graph_error(req, 405, "Request_BadRequest", "The HTTP method is not allowed for this resource.");
+            mds_emu_graph_error(req, 405, "Request_BadRequest",
+                                "The HTTP method is not allowed for this resource.");
         else
             not_found(req);
         return;
@@ -251,7 +262,8 @@ static mds_err prepare(struct mds_emu_req *req, const char *method)
     req->host = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Host");
     req->now = mds_emu_now(e);
     struct mds_emu_rng r;
-    mds_emu_rng_seed(&r, e->cfg.seed, 0x72657100 + __atomic_fetch_add(&e->request_counter, 1, __ATOMIC_RELAXED));
+    mds_emu_rng_seed(&r, e->cfg.seed,
+                     0x72657100 + __atomic_fetch_add(&e->request_counter, 1, __ATOMIC_RELAXED));
     mds_emu_rng_guid(&r, req->request_id);
     char *q = strchr(req->uri, '?');
     size_t plen = q ? (size_t)(q - req->uri) : strlen(req->uri);
@@ -322,7 +334,8 @@ static struct MHD_Response *truncated_response(struct mds_emu_req *req)
     t->data = req->out.data;
     t->len = req->out.len;
     t->limit = t->len / 2;
-    struct MHD_Response *r = MHD_create_response_from_callback(t->len, 64 * 1024, truncated_read, t, truncated_free);
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(t->len, 64 * 1024, truncated_read, t, truncated_free);
     if (r)
         mds_buf_init(&req->out, 0);
     else
@@ -346,8 +359,9 @@ static enum MHD_Result send_response(struct mds_emu_req *req)
     }
     if (!resp)
         return MHD_NO;
-    const char *ct = req->content_type ? req->content_type
-                     : req->door == MDS_EMU_DOOR_GRAPH ? GRAPH_JSON : "application/json; charset=utf-8";
+    const char *ct = req->content_type                 ? req->content_type
+                     : req->door == MDS_EMU_DOOR_GRAPH ? GRAPH_JSON
+                                                       : "application/json; charset=utf-8";
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
     MHD_add_response_header(resp, "request-id", req->request_id);
     MHD_add_response_header(resp, "client-request-id", client_request_id(req));
@@ -378,7 +392,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return req;
 }
 
-static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
 {
     struct mds_emu_req *req = *con_cls;
     if (!req)
@@ -444,11 +459,11 @@ static mds_err start_daemon(struct mds_emu *e, char *errstr, size_t errlen)
         opts[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, e->tls_key};
     }
     opts[e->tls_cert ? 3 : 1] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)e->cfg.port, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, opts,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, e, MHD_OPTION_NOTIFY_COMPLETED, on_done, e,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, (uint16_t)e->cfg.port, NULL, NULL, on_request, e, MHD_OPTION_ARRAY, opts,
+                         MHD_OPTION_URI_LOG_CALLBACK, on_uri, e, MHD_OPTION_NOTIFY_COMPLETED, on_done, e,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         (size_t)(256 * 1024), MHD_OPTION_END);
     if (!d) {
         snprintf(errstr, errlen, "cannot listen on %s:%u (address in use or not permitted)", e->cfg.host,
                  e->cfg.port);
@@ -488,7 +503,10 @@ fail:
     return err;
 }
 
-unsigned mds_emu_port(const struct mds_emu *e) { return e->port; }
+unsigned mds_emu_port(const struct mds_emu *e)
+{
+    return e->port;
+}
 
 void mds_emu_destroy(struct mds_emu *e)
 {

@@ -51,9 +51,12 @@ static int parse_duration(const char *s, mds_ticks *out)
         if (end == s || v < 0 || v > 1e7)
             return -1;
         char unit = (char)(*end | 0x20);
-        double secs = unit == 'w' && !in_time ? v * 604800 : unit == 'd' && !in_time ? v * 86400
-                      : unit == 'h' && in_time ? v * 3600 : unit == 'm' && in_time ? v * 60
-                      : unit == 's' && in_time ? v : -1;
+        double secs = unit == 'w' && !in_time   ? v * 604800
+                      : unit == 'd' && !in_time ? v * 86400
+                      : unit == 'h' && in_time  ? v * 3600
+                      : unit == 'm' && in_time  ? v * 60
+                      : unit == 's' && in_time  ? v
+                                                : -1;
         if (secs < 0)
             return -1;
         total += (mds_ticks)(secs * (double)MDS_TICKS_PER_SEC);
@@ -76,10 +79,12 @@ static int bad(char *msg, size_t n, const char *what, const char *value)
 }
 
 /* Reads the query; on error writes a message and returns nonzero. */
-static int siem_query(const struct mds_emu_req *req, mds_ticks newest, struct siem_query *q, char *msg, size_t n)
+static int siem_query(const struct mds_emu_req *req, mds_ticks newest, struct siem_query *q, char *msg,
+                      size_t n)
 {
     const struct mds_emu_params *ps = &req->params;
-    const char *since = mds_emu_params_get(ps, "sinceTimeUtc"), *until = mds_emu_params_get(ps, "untilTimeUtc");
+    const char *since = mds_emu_params_get(ps, "sinceTimeUtc"),
+               *until = mds_emu_params_get(ps, "untilTimeUtc");
     const char *ago = mds_emu_params_get(ps, "ago"), *limit = mds_emu_params_get(ps, "limit");
     mds_ticks now = req->now > newest ? req->now : newest, span;
     memset(q, 0, sizeof *q);

@@ -39,15 +39,16 @@ static X509 *self_signed(EVP_PKEY *key)
 {
     X509 *x = X509_new();
     X509_NAME *name = x ? X509_get_subject_name(x) : NULL;
-    int ok = x && name && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL)) &&
-             X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
-             X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400) && X509_set_pubkey(x, key) &&
-             X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mdesiem emulator", -1, -1,
-                                        0) &&
-             X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0) &&
-             X509_set_issuer_name(x, name) && add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
-             add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") && X509_sign(x, key, EVP_sha256());
+    int ok =
+        x && name && X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL)) &&
+        X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+        X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400) && X509_set_pubkey(x, key) &&
+        X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"mdesiem emulator", -1, -1,
+                                   0) &&
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0) &&
+        X509_set_issuer_name(x, name) && add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
+        add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
+        add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") && X509_sign(x, key, EVP_sha256());
     if (!ok) {
         X509_free(x);
         return NULL;

@@ -55,7 +55,8 @@ static mds_err b64url_encode(struct mds_buf *out, const unsigned char *p, size_t
 {
     mds_err err = mds_buf_reserve(out, (n + 2) / 3 * 4);
     for (size_t i = 0; !err && i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        uint32_t v =
+            (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
         char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], b64[v >> 6 & 63], b64[v & 63]};
         err = mds_buf_append(out, q, i + 2 < n ? 4 : i + 1 < n ? 3 : 2);
     }
@@ -173,7 +174,8 @@ static void access_claims(struct mds_emu_jw *w, const struct mds_emu *e, const c
     mds_emu_jw_close(w, '}');
 }
 
-mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now, struct mds_buf *out)
+mds_err mds_emu_access_token(const struct mds_emu *e, const char *aud, int v2, int64_t now,
+                             struct mds_buf *out)
 {
     struct mds_buf payload;
     struct mds_emu_jw w;
@@ -195,8 +197,11 @@ static int audience_fits(enum mds_emu_door door, const char *aud, const char *ho
     size_t n = strlen(aud);
     while (n && aud[n - 1] == '/')
         n--;
-    const char *rest = strncasecmp(aud, "http://", 7) == 0 ? aud + 7 : strncasecmp(aud, "https://", 8) == 0 ? aud + 8 : NULL;
-    if (rest && host && strlen(host) == n - (size_t)(rest - aud) && strncasecmp(rest, host, strlen(host)) == 0)
+    const char *rest = strncasecmp(aud, "http://", 7) == 0    ? aud + 7
+                       : strncasecmp(aud, "https://", 8) == 0 ? aud + 8
+                                                              : NULL;
+    if (rest && host && strlen(host) == n - (size_t)(rest - aud) &&
+        strncasecmp(rest, host, strlen(host)) == 0)
         return 1;
     for (size_t i = 0; i < sizeof audiences / sizeof audiences[0]; i++)
         if (audiences[i].door == door && strlen(audiences[i].aud) == n &&
@@ -219,8 +224,8 @@ static unsigned roles_of(const struct mds_json *j, int obj)
 }
 
 /* Checks the claims of a token whose signature is valid. */
-static const char *check_claims(const struct mds_emu *e, const struct mds_buf *payload, enum mds_emu_door door,
-                                const char *host, unsigned *roles)
+static const char *check_claims(const struct mds_emu *e, const struct mds_buf *payload,
+                                enum mds_emu_door door, const char *host, unsigned *roles)
 {
     struct mds_json j;
     const char *msg = NULL;
@@ -228,7 +233,8 @@ static const char *check_claims(const struct mds_emu *e, const struct mds_buf *p
     char aud[256], tid[128];
     mds_json_init(&j);
     if (mds_json_parse(&j, payload->data, payload->len) || j.ntok < 1 || j.tok[0].type != JSMN_OBJECT ||
-        mds_json_int(&j, mds_json_find(&j, 0, "exp"), &exp) || mds_json_int(&j, mds_json_find(&j, 0, "nbf"), &nbf) ||
+        mds_json_int(&j, mds_json_find(&j, 0, "exp"), &exp) ||
+        mds_json_int(&j, mds_json_find(&j, 0, "nbf"), &nbf) ||
         mds_json_copy(&j, mds_json_find(&j, 0, "aud"), aud, sizeof aud) ||
         mds_json_copy(&j, mds_json_find(&j, 0, "tid"), tid, sizeof tid) ||
         !mds_json_streq(&j, mds_json_find(&j, 0, "token_use"), "access"))
@@ -247,8 +253,8 @@ static const char *check_claims(const struct mds_emu *e, const struct mds_buf *p
     return msg;
 }
 
-const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len, enum mds_emu_door door,
-                                const char *host, unsigned *roles)
+const char *mds_emu_token_check(const struct mds_emu *e, const char *token, size_t len,
+                                enum mds_emu_door door, const char *host, unsigned *roles)
 {
     struct mds_buf payload;
     mds_buf_init(&payload, MAX_TOKEN);

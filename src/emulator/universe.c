@@ -256,7 +256,8 @@ mds_err mds_emu_universe_init(struct mds_emu_universe *u, uint64_t seed, size_t 
         return err;
     mds_ticks span = 23 * HOUR, slot = count ? span / (mds_ticks)count : span;
     for (size_t i = 0; i < count; i++) {
-        mds_ticks created = start - span + (mds_ticks)i * slot + (mds_ticks)mds_emu_rng_below(&u->rng, (uint64_t)slot);
+        mds_ticks created =
+            start - span + (mds_ticks)i * slot + (mds_ticks)mds_emu_rng_below(&u->rng, (uint64_t)slot);
         struct mds_emu_alert *a = new_alert(u, created);
         mds_ticks updated = created + (mds_ticks)mds_emu_rng_below(&u->rng, (uint64_t)(start - created));
         if (mds_emu_rng_below(&u->rng, 100) < 45)
@@ -320,7 +321,7 @@ static void sort_tail(struct mds_emu_universe *u, uint32_t *idx, enum mds_emu_or
 
 mds_err mds_emu_universe_create(struct mds_emu_universe *u, size_t count, mds_ticks now)
 {
-    mds_ticks late = u->quirks.late_arrival_s * MDS_TICKS_PER_SEC, first = INT64_MAX;
+    mds_ticks late = (mds_ticks)u->quirks.late_arrival_s * MDS_TICKS_PER_SEC, first = INT64_MAX;
     mds_err err = reserve(u, count);
     for (size_t i = 0; !err && i < count; i++) {
         mds_ticks t = next_time(u, now, INT64_MIN) - late;
@@ -496,7 +497,8 @@ void mds_emu_universe_select(const struct mds_emu_universe *u, const struct mds_
 
 long mds_emu_incident_find(const struct mds_emu_universe *u, uint32_t id)
 {
-    return id >= u->incident_base && id - u->incident_base < u->nincidents ? (long)(id - u->incident_base) : -1;
+    return id >= u->incident_base && id - u->incident_base < u->nincidents ? (long)(id - u->incident_base)
+                                                                           : -1;
 }
 
 /* Incident status from its alerts: any in progress, else all resolved. */
@@ -572,7 +574,8 @@ mds_err mds_emu_universe_incidents(const struct mds_emu_universe *u, const struc
     for (size_t k = 0; k < u->nincidents && !s->empty; k++) {
         mds_emu_incident_view(u, k, &v);
         if (incident_matches(s, &v))
-            keys[matched++] = (struct keyed){s->order == MDS_EMU_ORDER_CREATED ? v.created : v.updated, (uint32_t)k};
+            keys[matched++] =
+                (struct keyed){s->order == MDS_EMU_ORDER_CREATED ? v.created : v.updated, (uint32_t)k};
     }
     qsort(keys, matched, sizeof *keys, cmp_keyed);
     for (size_t i = s->skip; i < matched && *n < s->top; i++)

@@ -78,17 +78,20 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
     int host = find_any(j, root, props, host_keys);
     if (host < 0)
         host = first_device(j, root);
-    mds_err err = put_field(j, find_any(j, root, props, time_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, root, props, sev_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, root, props, status_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
+    /* time, severity and status in columns, so a terminal lines them up */
+    static const struct {
+        const char *const *keys;
+        int width;
+    } cols[] = {{time_keys, 28}, {sev_keys, 13}, {status_keys, 10}};
+    mds_err err = MDS_OK;
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0] && !err; c++) {
+        size_t start = out->len;
+        err = put_field(j, find_any(j, root, props, cols[c].keys), "-", out);
+        while (!err && out->len - start < (size_t)cols[c].width)
+            err = mds_buf_putc(out, ' ');
+        if (!err)
+            err = mds_buf_putc(out, ' ');
+    }
     if (!err)
         err = put_field(j, find_any(j, root, props, title_keys), "(untitled)", out);
     if (!err)

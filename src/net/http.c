@@ -15,6 +15,7 @@
 struct mds_http {
     CURL *curl;
     struct mds_http_conf conf;
+    struct curl_slist *connect_to;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -33,6 +34,16 @@ struct mds_http *mds_http_create(const struct mds_http_conf *conf)
         mds_free(h);
         return NULL;
     }
+    char list[1024], *save = NULL;
+    snprintf(list, sizeof list, "%s", conf->connect_to ? conf->connect_to : "");
+    for (char *t = strtok_r(list, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        struct curl_slist *n = curl_slist_append(h->connect_to, t);
+        if (!n) {
+            mds_http_destroy(h);
+            return NULL;
+        }
+        h->connect_to = n;
+    }
     return h;
 }
 
@@ -41,6 +52,7 @@ void mds_http_destroy(struct mds_http *h)
     if (!h)
         return;
     curl_easy_cleanup(h->curl);
+    curl_slist_free_all(h->connect_to);
     mds_free(h);
 }
 
@@ -131,6 +143,8 @@ static void apply_conf(struct mds_http *h)
         curl_easy_setopt(c, CURLOPT_NOPROXY, cf->no_proxy);
     if (cf->ca_file)
         curl_easy_setopt(c, CURLOPT_CAINFO, cf->ca_file);
+    if (h->connect_to)
+        curl_easy_setopt(c, CURLOPT_CONNECT_TO, h->connect_to);
     if (cf->insecure) {
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);

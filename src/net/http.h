@@ -22,6 +22,7 @@ struct mds_http_conf {
     const char *proxy_password; /* secret */
     const char *no_proxy;
     const char *ca_file;
+    const char *connect_to; /* "HOST:PORT:ADDR:PORT[,...]": where to connect for a URL's host */
     int insecure;          /* skip TLS verification (warned about at start) */
     const char *user_agent;
     long timeout_ms;       /* whole request */

@@ -47,8 +47,18 @@ mds_err mds_oauth_form(const struct mds_oauth_conf *c, const char *refresh_token
         err = form_field(out, "refresh_token", refresh_token);
     if (!err)
         err = form_field(out, "client_id", c->client_id);
-    if (!err && c->client_secret)
+    if (!err && c->assertion) {
+        struct mds_buf jwt;
+        mds_buf_init(&jwt, 16 * 1024);
+        err = mds_assertion_make(c->assertion, c->client_id, c->token_url, &jwt);
+        if (!err)
+            err = form_field(out, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        if (!err)
+            err = form_field(out, "client_assertion", jwt.data);
+        mds_buf_finish(&jwt);
+    } else if (!err && c->client_secret) {
         err = form_field(out, "client_secret", c->client_secret);
+    }
     if (!err && c->scope)
         err = form_field(out, "scope", c->scope);
     if (!err && c->resource)

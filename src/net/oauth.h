@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/timeutil.h"
+#include "net/assertion.h"
 #include "net/http.h"
 
 struct mds_oauth_conf {
@@ -28,6 +29,8 @@ struct mds_oauth_conf {
      * returns is written back (atomically, mode 0600, keeping the file's
      * modification time as the date the token was issued). */
     const char *refresh_token_file;
+    /* certificate credentials instead of a secret (may be NULL) */
+    const struct mds_assertion *assertion;
 };
 
 struct mds_oauth {

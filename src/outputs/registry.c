@@ -3,9 +3,11 @@
 
 extern const struct mds_output_type mds_output_stdout;
 extern const struct mds_output_type mds_output_file;
+extern const struct mds_output_type mds_output_syslog;
 
 const struct mds_output_type *const mds_output_types[] = {
     &mds_output_stdout,
     &mds_output_file,
+    &mds_output_syslog,
     NULL,
 };

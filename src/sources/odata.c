@@ -31,6 +31,7 @@ struct odata {
     const struct mds_odata_api *api;
     struct mds_oauth oauth;
     char *secret;
+    struct mds_assertion *assertion;
     char token_url[1024];
     char scope[512];
     char resource[512];
@@ -58,6 +59,13 @@ const struct mds_conf_key mds_entra_keys[] = {
      "national cloud: picks the login and API hosts"},
     {"auth_url", MDS_CONF_URL, NULL, 0, 0, NULL, 0,
      "full token URL (QRadar's Authorization Server URL); .../oauth2/token means the v1 endpoint"},
+    {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+const struct mds_conf_key mds_odata_keys[] = {
+    {"client_certificate", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "PEM certificate registered on the app: sign in with a client assertion instead of a secret"},
+    {"client_key", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM RSA private key of client_certificate (mode 0600)"},
     {"scope", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "v2 scope; default <API resource>/.default"},
     {"resource", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "v1 resource; setting it selects the v1 token endpoint"},
@@ -68,6 +76,8 @@ const struct mds_conf_key mds_entra_keys[] = {
      "each cycle re-reads this far behind the cursor, for alerts that become visible late"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
+
+const struct mds_conf_key *const mds_odata_tables[] = {mds_odata_keys, mds_entra_keys, NULL};
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -104,9 +114,34 @@ static mds_err setup_auth(struct mds_source *src, struct odata *o, const char *a
         .client_secret = o->secret,
         .scope = v1 ? NULL : o->scope,
         .resource = v1 ? o->resource : NULL,
+        .assertion = o->assertion,
     };
     mds_oauth_init(&o->oauth, &oc);
     return MDS_OK;
+}
+
+/* The credential: a client secret, or a certificate and its key. */
+static mds_err setup_credential(struct mds_source *src, struct odata *o, char *err, size_t errlen)
+{
+    const char *cert = mds_conf_str(src->sec, "client_certificate"), *key = mds_conf_str(src->sec, "client_key");
+    if (!cert != !key) {
+        snprintf(err, errlen, "%s:%d: [source %s]: client_certificate and client_key go together", src->conf->path,
+                 mds_conf_line(src->sec, cert ? "client_certificate" : "client_key"), src->name);
+        return MDS_ERR_CONFIG;
+    }
+    mds_err rc = mds_conf_secret(src->conf, src->sec, "client_secret", cert != NULL, &o->secret, err, errlen);
+    if (rc || !cert)
+        return rc;
+    if (o->secret) {
+        snprintf(err, errlen, "%s:%d: [source %s]: use a client secret or a certificate, not both", src->conf->path,
+                 mds_conf_line(src->sec, "client_certificate"), src->name);
+        return MDS_ERR_CONFIG;
+    }
+    char why[512];
+    if ((rc = mds_assertion_create(cert, key, &o->assertion, why, sizeof why)))
+        snprintf(err, errlen, "%s:%d: [source %s]: %s", src->conf->path, mds_conf_line(src->sec, "client_certificate"),
+                 src->name, why);
+    return rc;
 }
 
 mds_err mds_odata_create(struct mds_source *src, const struct mds_odata_target *t, char *err, size_t errlen)
@@ -129,7 +164,7 @@ mds_err mds_odata_create(struct mds_source *src, const struct mds_odata_target *
     mds_json_init(&o->json);
     mds_buf_init(&o->url, 64 * 1024);
     mds_http_resp_init(&o->resp, src->http_conf.max_body);
-    mds_err rc = mds_conf_secret(src->conf, src->sec, "client_secret", 0, &o->secret, err, errlen);
+    mds_err rc = setup_credential(src, o, err, errlen);
     if (rc)
         return rc;
     return setup_auth(src, o, t->audience, err, errlen);
@@ -140,6 +175,7 @@ void mds_odata_destroy(struct mds_source *src)
     struct odata *o = src->ctx;
     mds_oauth_finish(&o->oauth);
     mds_conf_secret_free(o->secret);
+    mds_assertion_destroy(o->assertion);
     mds_json_finish(&o->json);
     mds_graph_page_finish(&o->page);
     mds_buf_finish(&o->url);

@@ -2,38 +2,7 @@
 # The emulator's token service, Graph alerts_v2 door, admin endpoints and
 # fault injection, driven with curl + jq. Every wait is bounded; the
 # emulator is stopped on exit and must exit 0 on SIGTERM.
-set -euo pipefail
-: "${MDESIEM:?MDESIEM must name the mdesiem binary}"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mds-emu.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-CURL=(curl -sS --max-time 30)
-
-TENANT=00000000-0000-0000-0000-000000000001
-CLIENT=11111111-2222-3333-4444-555555555555
-
-# start ARGS...: starts an emulator, sets URL and PID from its first line.
-start() {
-    local out="$TMP/emu.$RANDOM.out"
-    "$MDESIEM" emulate --listen 127.0.0.1:0 "$@" >"$out" 2>"$out.err" &
-    PID=$!
-    PIDS+=("$PID")
-    local i
-    for i in $(seq 100); do [ -s "$out" ] && break; sleep 0.1; done
-    local first
-    first=$(head -n 1 "$out")
-    [[ "$first" =~ ^mdesiem\ emulate:\ listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]] ||
-        { cat "$out.err" >&2; fail "unexpected first line '$first'"; }
-    URL="http://127.0.0.1:${BASH_REMATCH[1]}"
-    grep -q "client id $CLIENT" "$out" || fail "client id not announced"
-    grep -q "tenant $TENANT" "$out" || fail "tenant not announced"
-}
+source "$(dirname "$0")/emulator_lib.sh"
 
 token_v2() { # SECRET SCOPE
     "${CURL[@]}" -X POST "$URL/$TENANT/oauth2/v2.0/token" --data-urlencode grant_type=client_credentials \
@@ -43,6 +12,9 @@ status_of() { "${CURL[@]}" -o /dev/null -w '%{http_code}' "$@"; }
 graph() { "${CURL[@]}" -H "Authorization: Bearer $TOKEN" "$URL/v1.0/security/alerts_v2$1"; }
 
 start --alerts 500 --seed 9 --client-secret 's3cret+/=&'
+[[ "$URL" == http://127.0.0.1:* ]] || fail "not listening on 127.0.0.1: $URL"
+grep -q "client id $CLIENT" "$TMP"/emu.*.out || fail "client id not announced"
+grep -q "tenant $TENANT" "$TMP"/emu.*.out || fail "tenant not announced"
 
 # ---- token service ---------------------------------------------------
 v2=$(token_v2 's3cret+/=&' https://graph.microsoft.com/.default)
@@ -175,13 +147,7 @@ fresh=$(graph "?\$filter=lastUpdateDateTime%20gt%20$after&\$count=true&\$top=1" 
 [ "$fresh" = 65 ] || fail "gt the previous newest found $fresh, expected 65 (25 created + 40 updated)"
 
 # ---- SIGTERM exits 0 ---------------------------------------------------
-kill -TERM "$PID"
-set +e
-timeout 10 tail --pid="$PID" -f /dev/null
-wait "$PID"
-code=$?
-set -e
-[ "$code" -eq 0 ] || fail "emulator exited $code after SIGTERM"
+stop
 
 # ---- faults ------------------------------------------------------------
 start --alerts 50 --seed 3 --faults 429=0.3,500=0.1,503=0.1 --retry-after 0.25 --port-file "$TMP/port"

@@ -16,7 +16,10 @@ static mds_ticks ts(const char *s)
     return t;
 }
 
-static int parse(const char *s, struct mds_emu_filter *f) { return mds_emu_filter_parse(s, strlen(s), f); }
+static int parse(const char *s, struct mds_emu_filter *f)
+{
+    return mds_emu_filter_parse(s, strlen(s), f);
+}
 
 static void test_time_clauses(void **state)
 {
@@ -43,7 +46,9 @@ static void test_conjunctions(void **state)
     (void)state;
     struct mds_emu_filter f;
     assert_int_equal(parse("lastUpdateDateTime ge 2024-01-01T00:00:00Z AND severity eq 'high' and "
-                           "status eq 'new'", &f), MDS_OK);
+                           "status eq 'new'",
+                           &f),
+                     MDS_OK);
     assert_int_equal(f.n, 3);
     assert_string_equal(f.c[1].prop, "severity");
     assert_int_equal(f.c[1].kind, MDS_EMU_VAL_STRING);
@@ -51,7 +56,9 @@ static void test_conjunctions(void **state)
     assert_string_equal(f.c[2].str, "new");
     /* parentheses around the whole filter and around clauses */
     assert_int_equal(parse("((lastUpdateDateTime gt 2024-01-01T00:00:00Z) and (serviceSource eq "
-                           "'microsoftDefenderForEndpoint'))", &f), MDS_OK);
+                           "'microsoftDefenderForEndpoint'))",
+                           &f),
+                     MDS_OK);
     assert_int_equal(f.n, 2);
     assert_string_equal(f.c[1].str, "microsoftDefenderForEndpoint");
     assert_int_equal(parse("  status   eq   'new'  ", &f), MDS_OK);
@@ -127,8 +134,9 @@ static void test_params(void **state)
     struct mds_buf b;
     mds_buf_init(&b, 4096);
     assert_int_equal(mds_emu_params_rebuild(&ps, "$top", "7", &b), MDS_OK);
-    assert_string_equal(b.data, "%24filter=lastUpdateDateTime+ge+2024-01-01T00%3A00%3A00Z&$top=7&machinegroups=A&"
-                                "machinegroups=B%20C&flag");
+    assert_string_equal(b.data,
+                        "%24filter=lastUpdateDateTime+ge+2024-01-01T00%3A00%3A00Z&$top=7&machinegroups=A&"
+                        "machinegroups=B%20C&flag");
     mds_buf_reset(&b);
     assert_int_equal(mds_emu_params_rebuild(&ps, "$skip", "100", &b), MDS_OK);
     assert_true(strstr(b.data, "&flag&$skip=100") != NULL);
@@ -139,8 +147,9 @@ static void test_params(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_time_clauses), cmocka_unit_test(test_conjunctions), cmocka_unit_test(test_literals),
-        cmocka_unit_test(test_errors),       cmocka_unit_test(test_params),
+        cmocka_unit_test(test_time_clauses), cmocka_unit_test(test_conjunctions),
+        cmocka_unit_test(test_literals),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

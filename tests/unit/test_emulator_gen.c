@@ -79,13 +79,43 @@ static int has_digits7(const char *s) /* "...:SS.fffffffZ" */
 static void test_shape(void **state)
 {
     (void)state;
-    static const char *const props[] = {
-        "@odata.type", "id", "providerAlertId", "incidentId", "status", "severity", "classification",
-        "determination", "serviceSource", "detectionSource", "detectorId", "tenantId", "title", "description",
-        "recommendedActions", "category", "assignedTo", "alertWebUrl", "incidentWebUrl", "actorDisplayName",
-        "threatDisplayName", "threatFamilyName", "mitreTechniques", "createdDateTime", "lastUpdateDateTime",
-        "resolvedDateTime", "firstActivityDateTime", "lastActivityDateTime", "comments", "evidence", "systemTags",
-        "alertPolicyId", "additionalData", "customDetails", "productName", "investigationState", "categories"};
+    static const char *const props[] = {"@odata.type",
+                                        "id",
+                                        "providerAlertId",
+                                        "incidentId",
+                                        "status",
+                                        "severity",
+                                        "classification",
+                                        "determination",
+                                        "serviceSource",
+                                        "detectionSource",
+                                        "detectorId",
+                                        "tenantId",
+                                        "title",
+                                        "description",
+                                        "recommendedActions",
+                                        "category",
+                                        "assignedTo",
+                                        "alertWebUrl",
+                                        "incidentWebUrl",
+                                        "actorDisplayName",
+                                        "threatDisplayName",
+                                        "threatFamilyName",
+                                        "mitreTechniques",
+                                        "createdDateTime",
+                                        "lastUpdateDateTime",
+                                        "resolvedDateTime",
+                                        "firstActivityDateTime",
+                                        "lastActivityDateTime",
+                                        "comments",
+                                        "evidence",
+                                        "systemTags",
+                                        "alertPolicyId",
+                                        "additionalData",
+                                        "customDetails",
+                                        "productName",
+                                        "investigationState",
+                                        "categories"};
     struct mds_emu_universe u;
     struct mds_buf b;
     struct mds_json j;
@@ -123,7 +153,8 @@ static void test_ordering_and_select(void **state)
     for (size_t i = 1; i < u.n; i++) {
         const struct mds_emu_alert *a = &u.alerts[u.by_updated[i - 1]], *b = &u.alerts[u.by_updated[i]];
         assert_true(a->updated < b->updated || (a->updated == b->updated && strcmp(a->id, b->id) < 0));
-        assert_true(u.alerts[i].created <= START && u.alerts[i].created >= START - 23 * 3600 * MDS_TICKS_PER_SEC);
+        assert_true(u.alerts[i].created <= START &&
+                    u.alerts[i].created >= START - 23 * 3600 * MDS_TICKS_PER_SEC);
         assert_true(u.alerts[i].updated >= u.alerts[i].created && u.alerts[i].updated <= START);
     }
     /* paging by skip visits every alert once, in order */
@@ -217,7 +248,8 @@ static void test_same_timestamp(void **state)
     /* (id, lastUpdateDateTime) pairs stay distinct */
     for (size_t i = 0; i < u.nversions; i++)
         for (size_t j = i + 1; j < u.nversions; j++)
-            assert_false(u.versions[i].alert == u.versions[j].alert && u.versions[i].updated == u.versions[j].updated);
+            assert_false(u.versions[i].alert == u.versions[j].alert &&
+                         u.versions[i].updated == u.versions[j].updated);
     mds_emu_universe_finish(&u);
 }
 
@@ -270,12 +302,9 @@ static void test_incidents(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_determinism),
-        cmocka_unit_test(test_shape),
-        cmocka_unit_test(test_ordering_and_select),
-        cmocka_unit_test(test_updates_and_clock),
-        cmocka_unit_test(test_same_timestamp),
-        cmocka_unit_test(test_late_arrival),
+        cmocka_unit_test(test_determinism),         cmocka_unit_test(test_shape),
+        cmocka_unit_test(test_ordering_and_select), cmocka_unit_test(test_updates_and_clock),
+        cmocka_unit_test(test_same_timestamp),      cmocka_unit_test(test_late_arrival),
         cmocka_unit_test(test_incidents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

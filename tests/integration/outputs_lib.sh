@@ -1,0 +1,133 @@
+# Helpers for output integration tests (sourced after lib.sh): a stand-in
+# Graph API (fake_graph.py), a real rsyslog with UDP, TCP and TLS inputs,
+# test certificates, and small HTTP receivers. Every server binds
+# 127.0.0.1, is registered in MDS_PIDS and is killed on exit.
+
+HERE_OUTPUTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# free_port [udp]: a port nothing listens on right now.
+free_port() {
+    python3 - "$@" <<'PY'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PY
+}
+
+# start_fake_graph ARGS...: sets FAKE_URL.
+start_fake_graph() {
+    local portfile="$MDS_TEST_TMP/fake.port.$RANDOM"
+    python3 "$HERE_OUTPUTS/fake_graph_out.py" --port-file "$portfile" --lifetime 600 "$@" \
+        >"$MDS_TEST_TMP/fake_graph.log" 2>&1 &
+    MDS_PIDS+=("$!")
+    wait_for 20 test -s "$portfile" || { cat "$MDS_TEST_TMP/fake_graph.log" >&2; fail "fake graph did not start"; }
+    FAKE_URL="http://127.0.0.1:$(cat "$portfile")"
+}
+
+# Every alert the fake API has, one JSON object per line.
+fake_alerts() { curl -fsS "$FAKE_URL/_fake/alerts"; }
+
+# write_graph_config FILE OUTPUT_SECTIONS [SOURCE_EXTRA] [SERVICE_EXTRA]:
+# one graph source against the fake API, routed to every [output] in
+# OUTPUT_SECTIONS (INI text).
+write_graph_config() {
+    local file=$1 outputs=$2 src_extra=${3:-} svc_extra=${4:-}
+    local names
+    names=$(printf '%s\n' "$outputs" | sed -n 's/^\[output \(.*\)\]$/\1/p' | paste -sd, -)
+    printf 'fake-secret\n' >"$MDS_TEST_TMP/secret"
+    chmod 600 "$MDS_TEST_TMP/secret"
+    cat >"$file" <<CONF
+[service]
+state = $MDS_TEST_TMP/state.db
+retry_initial = 100ms
+retry_max = 1S
+retry_limit = ${MDS_RETRY_LIMIT:-1000}
+$svc_extra
+
+[source defender]
+type = graph
+tenant_id = 00000000-0000-0000-0000-000000000001
+client_id = 11111111-2222-3333-4444-555555555555
+client_secret_file = $MDS_TEST_TMP/secret
+auth_url = $FAKE_URL/00000000-0000-0000-0000-000000000001/oauth2/v2.0/token
+api_url = $FAKE_URL
+eps_throttle = ${MDS_EPS_THROTTLE:-0}
+recurrence = 1S
+outputs = $names
+$src_extra
+
+$outputs
+CONF
+}
+
+# make_certs DIR: ca.pem/ca.key (the CA), other.pem (an unrelated CA),
+# srv.pem/srv.key (localhost and 127.0.0.1, signed by ca).
+make_certs() {
+    local d=$1
+    mkdir -p "$d"
+    (
+        cd "$d"
+        for ca in ca other; do
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=mds-test-$ca"
+        done
+        openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext
+        openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext
+    ) >/dev/null 2>&1 || fail "cannot make test certificates"
+}
+
+# start_rsyslog: a real rsyslogd (foreground, never a daemon) with
+# inputs udp RS_UDP_PORT, tcp RS_TCP_PORT, tls RS_TLS_PORT (gtls,
+# certificate srv.pem from make_certs in $MDS_TEST_TMP/certs), writing the
+# raw message of each to $RS_DIR/udp.log, tcp.log, tls.log. Ports are kept
+# across restarts (restart_rsyslog).
+start_rsyslog() {
+    RS_DIR="$MDS_TEST_TMP/rsyslog"
+    mkdir -p "$RS_DIR"
+    [ -f "$MDS_TEST_TMP/certs/srv.pem" ] || make_certs "$MDS_TEST_TMP/certs"
+    : "${RS_UDP_PORT:=$(free_port udp)}" "${RS_TCP_PORT:=$(free_port)}" "${RS_TLS_PORT:=$(free_port)}"
+    local c="$MDS_TEST_TMP/certs"
+    cat >"$RS_DIR/rsyslog.conf" <<CONF
+global(workDirectory="$RS_DIR" maxMessageSize="512k" parser.escapeControlCharactersOnReceive="off"
+       defaultNetstreamDriverCAFile="$c/ca.pem" defaultNetstreamDriverCertFile="$c/srv.pem"
+       defaultNetstreamDriverKeyFile="$c/srv.key")
+module(load="imudp")
+module(load="imtcp" maxSessions="200")
+input(type="imudp" address="127.0.0.1" port="$RS_UDP_PORT" ruleset="udp")
+input(type="imtcp" address="127.0.0.1" port="$RS_TCP_PORT" ruleset="tcp")
+input(type="imtcp" address="127.0.0.1" port="$RS_TLS_PORT" ruleset="tls"
+      streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+template(name="raw" type="string" string="%rawmsg%\n")
+ruleset(name="udp") { action(type="omfile" file="$RS_DIR/udp.log" template="raw") }
+ruleset(name="tcp") { action(type="omfile" file="$RS_DIR/tcp.log" template="raw") }
+ruleset(name="tls") { action(type="omfile" file="$RS_DIR/tls.log" template="raw") }
+CONF
+    rsyslogd -n -f "$RS_DIR/rsyslog.conf" -i "$RS_DIR/rsyslogd.pid" >>"$RS_DIR/rsyslogd.out" 2>&1 &
+    RS_PID=$!
+    MDS_PIDS+=("$RS_PID")
+    wait_for 20 rs_listening || { cat "$RS_DIR/rsyslogd.out" >&2; fail "rsyslogd did not start"; }
+}
+
+rs_listening() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$RS_TCP_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$RS_TLS_PORT") 2>/dev/null
+}
+
+stop_rsyslog() {
+    kill -TERM "$RS_PID" 2>/dev/null || true
+    timeout 20 tail --pid="$RS_PID" -f /dev/null || kill -KILL "$RS_PID" 2>/dev/null || true
+    rm -f "$RS_DIR/rsyslogd.pid"
+}
+
+restart_rsyslog() { stop_rsyslog; start_rsyslog; }
+
+# count_lines FILE: lines in FILE (0 when it does not exist).
+count_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+
+# lines_at_least N FILE...: every FILE has at least N lines (for wait_for,
+# which re-runs its command but expands its arguments only once).
+lines_at_least() {
+    local n=$1 f; shift
+    for f in "$@"; do [ "$(count_lines "$f")" -ge "$n" ] || return 1; done
+}
