@@ -54,6 +54,13 @@ void mds_http_resp_finish(struct mds_http_resp *r);
 mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
                          const char *const *extra, struct mds_http_resp *r);
 
+/* POSTs body[0..len) as is (bytes, not a form) with the given
+ * NULL-terminated raw header lines (Content-Type, Content-Encoding,
+ * Authorization ...: the caller owns and wipes any credential in them).
+ * Results as for mds_http_request. */
+mds_err mds_http_post(struct mds_http *h, const char *url, const char *body, size_t len, const char *const *headers,
+                      struct mds_http_resp *r);
+
 /* Parses a Retry-After value: decimal seconds ("2", "2.128") or an HTTP
  * date relative to now; -1 when it is neither. */
 double mds_http_parse_retry_after(const char *v);

@@ -4,10 +4,12 @@
 extern const struct mds_output_type mds_output_stdout;
 extern const struct mds_output_type mds_output_file;
 extern const struct mds_output_type mds_output_syslog;
+extern const struct mds_output_type mds_output_http;
 
 const struct mds_output_type *const mds_output_types[] = {
     &mds_output_stdout,
     &mds_output_file,
     &mds_output_syslog,
+    &mds_output_http,
     NULL,
 };
