@@ -252,6 +252,7 @@ mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t 
         return MDS_OK;
     snprintf(err, errlen, "%s", *ebuf ? ebuf : curl_easy_strerror(rc));
     return MDS_ERR_RETRY;
+}
 
 mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
                          const char *const *extra, struct mds_http_resp *r)
