@@ -168,8 +168,17 @@ mds_err mds_json_write_compact(const struct mds_json *j, int t, struct mds_buf *
  * booleans and raw arrays/objects as compact JSON, null as null. */
 mds_err mds_view_write_json(const struct mds_view *v, enum mds_slot s, struct mds_buf *out);
 
-/* Fast sibling skip: the token after the subtree rooted at i (binary
- * search on start offsets, which jsmn emits in document order). */
-int mds_json_next(const struct mds_json *j, int i);
+/* Fast sibling skip: the token after the subtree rooted at i (galloping
+ * search on start offsets, which jsmn emits in document order). Scalars,
+ * the common case, are handled inline. */
+int mds_json_next_slow(const struct mds_json *j, int i);
+
+static inline int mds_json_next(const struct mds_json *j, int i)
+{
+    const jsmntok_t *t = &j->tok[i];
+    if (t->size == 0 && (t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE))
+        return i + 1;
+    return mds_json_next_slow(j, i);
+}
 
 #endif
