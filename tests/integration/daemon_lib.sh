@@ -1,16 +1,18 @@
-# Helpers for the daemon tests (sourced after lib.sh): the emulator as the
-# Graph source, and configurations assembled from sections.
+# Helpers for the daemon tests (sourced after lib.sh): Defender is
+# `mdesiem emulate` (start_emulator from lib.sh), with a per-test random
+# client secret, and configurations that collect from it.
 
-# start_source ARGS...: the emulator with the test's client secret; sets
-# EMU_URL. Call write_secret first.
-start_source() {
+# start_daemon_emulator ARGS...: writes a random client secret to
+# $MDS_TEST_TMP/secret and starts the emulator accepting only it (sets
+# EMU_URL and EMU_PID, see start_emulator).
+start_daemon_emulator() {
+    write_secret
     start_emulator --client-secret "$(cat "$MDS_TEST_TMP/secret")" "$@"
 }
 
-emu_create() { emu_post "create?count=$1"; }
-
-# graph_source NAME OUTPUTS [EXTRA]: a [source] section reading the emulator.
-graph_source() {
+# emu_source NAME OUTPUTS [EXTRA]: a graph [source] section reading the
+# emulator at $EMU_URL.
+emu_source() {
     cat <<CONF
 
 [source $1]
@@ -45,6 +47,16 @@ file_output() {
 }
 
 write_secret() {
-    printf '%s' "daemon-secret-$RANDOM$RANDOM" >"$MDS_TEST_TMP/secret"
+    printf '%s' "it-secret-$RANDOM$RANDOM-daemon" >"$MDS_TEST_TMP/secret"
     chmod 600 "$MDS_TEST_TMP/secret"
+}
+
+# same_versions WANT GOT: GOT (sorted `id<TAB>lastUpdateDateTime` lines,
+# see delivered_versions) holds exactly the versions in WANT, each once.
+same_versions() {
+    local dups
+    dups=$(uniq -d "$2" | wc -l)
+    [ "$dups" -eq 0 ] || { echo "$dups versions delivered more than once" >&2; return 1; }
+    diff -q "$1" "$2" >/dev/null ||
+        { echo "delivered $(wc -l <"$2") versions, expected $(wc -l <"$1"): $(diff "$1" "$2" | head -5)" >&2; return 1; }
 }

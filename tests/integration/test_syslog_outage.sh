@@ -10,9 +10,10 @@ source "$(dirname "$0")/outputs_lib.sh"
 
 N=600
 BATCH=20
-start_fake_graph --alerts $N --pad 200
+start_emulator --alerts $N
 start_rsyslog
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
+[ "$(wc -l <"$MDS_TEST_TMP/alerts.jsonl")" -eq $N ] || fail "expected $N alerts from the emulator"
 
 outputs="[output rs-tcp]
 type = syslog

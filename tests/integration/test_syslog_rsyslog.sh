@@ -3,14 +3,18 @@
 # (octet counting), TCP (newline, RFC 3164) and TLS (verified): N alerts
 # sent, N messages received on each, payloads byte-identical, PRI derived
 # from each alert's severity. Then TLS against the wrong CA: nothing is
-# delivered, the run fails, the records stay in the outbox.
+# delivered, the run fails, the records stay in the outbox. Defender is
+# the emulator; the expected payloads are what `mdesiem convert` makes of
+# the alerts its Graph API lists (quotes, backslashes, tabs, pipes, '='
+# and non-ASCII text included, every severity).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/outputs_lib.sh"
 
 N=400
-start_fake_graph --alerts $N --pad 300
+start_emulator --alerts $N
 start_rsyslog
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
+[ "$(wc -l <"$MDS_TEST_TMP/alerts.jsonl")" -eq $N ] || fail "expected $N alerts from the emulator"
 
 outputs="[output rs-udp]
 type = syslog
