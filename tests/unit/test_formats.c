@@ -34,14 +34,56 @@ static const char graph_alert[] =
 
 /* The S1 sample's keys, in order: the test's own copy of spec 1.5. */
 static const char *const s1_keys[50] = {
-    "AlertTime", "ComputerDnsName", "AlertTitle", "Category", "Severity", "AlertId", "Actor", "LinkToWDATP",
-    "IocName", "IocValue", "CreatorIocName", "CreatorIocValue", "Sha1", "FileName", "FilePath", "IpAddress",
-    "Url", "IoaDefinitionId", "UserName", "AlertPart", "FullId", "LastProcessedTimeUtc", "ThreatCategory",
-    "ThreatFamily", "ThreatName", "RemediationAction", "RemediationIsSuccess", "Source", "Md5", "Sha256",
-    "WasExecutingWhileDetected", "UserDomain", "LogOnUsers", "MachineDomain", "MachineName",
-    "InternalIPv4List", "InternalIPv6List", "FileHash", "DeviceID", "MachineGroup", "Description",
-    "DeviceCreatedMachineTags", "CloudCreatedMachineTags", "CommandLine", "IncidentLinkToWDATP", "ReportID",
-    "LinkToMTP", "IncidentLinkToMTP", "ExternalId", "IocUniqueId",
+    "AlertTime",
+    "ComputerDnsName",
+    "AlertTitle",
+    "Category",
+    "Severity",
+    "AlertId",
+    "Actor",
+    "LinkToWDATP",
+    "IocName",
+    "IocValue",
+    "CreatorIocName",
+    "CreatorIocValue",
+    "Sha1",
+    "FileName",
+    "FilePath",
+    "IpAddress",
+    "Url",
+    "IoaDefinitionId",
+    "UserName",
+    "AlertPart",
+    "FullId",
+    "LastProcessedTimeUtc",
+    "ThreatCategory",
+    "ThreatFamily",
+    "ThreatName",
+    "RemediationAction",
+    "RemediationIsSuccess",
+    "Source",
+    "Md5",
+    "Sha256",
+    "WasExecutingWhileDetected",
+    "UserDomain",
+    "LogOnUsers",
+    "MachineDomain",
+    "MachineName",
+    "InternalIPv4List",
+    "InternalIPv6List",
+    "FileHash",
+    "DeviceID",
+    "MachineGroup",
+    "Description",
+    "DeviceCreatedMachineTags",
+    "CloudCreatedMachineTags",
+    "CommandLine",
+    "IncidentLinkToWDATP",
+    "ReportID",
+    "LinkToMTP",
+    "IncidentLinkToMTP",
+    "ExternalId",
+    "IocUniqueId",
 };
 
 struct run {
@@ -67,7 +109,8 @@ static void run_finish(struct run *r)
 
 static mds_err render(struct run *r, const char *fmt, enum mds_input_kind kind, const char *body)
 {
-    struct mds_record rec = {.source = "test", .kind = kind, .id = "", .body = body, .body_len = strlen(body)};
+    struct mds_record rec = {
+        .source = "test", .kind = kind, .id = "", .body = body, .body_len = strlen(body)};
     const struct mds_format *f = mds_format_find(fmt);
     assert_non_null(f);
     return f->render(&r->ctx, &r->opts, &rec, &r->out, r->err, sizeof r->err);
@@ -100,8 +143,9 @@ static void test_legacy_all_fields_in_order(void **state)
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Category"), "Execution"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Source"), "EDR"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "ThreatCategory"), "T1, T2"));
-    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "FileName"), "x.dll")); /* most relevant: malicious file */
-    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Md5"), ""));           /* seed: not supported */
+    assert_true(
+        mds_json_streq(&j, mds_json_find(&j, 0, "FileName"), "x.dll")); /* most relevant: malicious file */
+    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Md5"), ""));   /* seed: not supported */
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "CommandLine"), "cmd /c x=1"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "MachineName"), "pc1"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "MachineDomain"), "contoso.com"));
@@ -141,7 +185,8 @@ static void test_cef_header_and_extension(void **state)
     struct run r;
     run_init(&r);
     assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, graph_alert), MDS_OK);
-    const char *want = "CEF:0|Microsoft|Microsoft Defender ATP|2.0|det-1|T\\|itle\\\\x end|9|rt=1619525967721 ";
+    const char *want =
+        "CEF:0|Microsoft|Microsoft Defender ATP|2.0|det-1|T\\|itle\\\\x end|9|rt=1619525967721 ";
     assert_memory_equal(r.out.data, want, strlen(want));
     assert_non_null(strstr(r.out.data, " msg=a\\=b c "));
     assert_non_null(strstr(r.out.data, " cs2Label=CommandLine cs2=cmd /c x\\=1 "));
@@ -242,9 +287,11 @@ static void test_leef_delimiter(void **state)
     struct run r;
     run_init(&r);
     r.opts.leef_delimiter = '^';
-    assert_int_equal(render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a^b\",\"title\":\"x|y\",\"severity\":\"medium\"}"),
-                     MDS_OK);
-    assert_string_equal(r.out.data, "LEEF:2.0|Microsoft|Defender XDR|1.0|x\xC2\xA6y|^|sev=6^externalId=a b\n");
+    assert_int_equal(
+        render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a^b\",\"title\":\"x|y\",\"severity\":\"medium\"}"),
+        MDS_OK);
+    assert_string_equal(r.out.data,
+                        "LEEF:2.0|Microsoft|Defender XDR|1.0|x\xC2\xA6y|^|sev=6^externalId=a b\n");
     mds_buf_reset(&r.out);
     r.opts.leef_delimiter = '\t';
     assert_int_equal(render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a\\tb\"}"), MDS_OK);
@@ -297,7 +344,8 @@ static void test_pretokenised_same_output(void **state)
         int rec = mds_json_find(&j, 0, "value") + 1;
         struct mds_record r = {.source = "test", .kind = MDS_INPUT_GRAPH, .id = "", .json = &j, .root = rec};
         r.body = mds_json_raw(&j, rec, &r.body_len);
-        assert_int_equal(mds_format_find(fmts[f])->render(&b.ctx, &b.opts, &r, &b.out, b.err, sizeof b.err), MDS_OK);
+        assert_int_equal(mds_format_find(fmts[f])->render(&b.ctx, &b.opts, &r, &b.out, b.err, sizeof b.err),
+                         MDS_OK);
         assert_int_equal(a.out.len, b.out.len);
         assert_memory_equal(a.out.data, b.out.data, a.out.len);
         mds_json_finish(&j);
