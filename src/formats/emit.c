@@ -180,10 +180,6 @@ mds_err mds_em_end(struct mds_em *em, size_t max, int *oversize)
             em->out->data[em->out->len] = '\0';
         return MDS_OK;
     }
-    if (err == MDS_ERR_LIMIT && max && em->out->max) {
-        /* the output buffer's own ceiling: report, never cut */
-        return err;
-    }
     if (!err)
         err = mds_buf_putc(em->out, '\n');
     return err;

@@ -281,6 +281,31 @@ static void test_max_event_too_small(void **state)
     run_finish(&r);
 }
 
+/* The output buffer's own ceiling is never a reason to cut: an event
+ * (or its parts) that does not fit is refused and nothing of the record
+ * stays in the buffer; with room, the parts are written. */
+static void test_output_ceiling(void **state)
+{
+    (void)state;
+    char body[6000];
+    char desc[4001];
+    memset(desc, 'x', 4000);
+    desc[4000] = '\0';
+    snprintf(body, sizeof body, "{\"id\":\"c\",\"title\":\"t\",\"description\":\"%s\"}", desc);
+    struct run r;
+    run_init(&r);
+    r.out.max = 3000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_ERR_LIMIT);
+    assert_int_equal(r.out.len, 0);
+    r.opts.max_event = 1000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_ERR_LIMIT); /* 5 parts > 3000 bytes */
+    assert_int_equal(r.out.len, 0);
+    r.out.max = 8000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_OK);
+    assert_true(count_lines(&r.out) >= 5);
+    run_finish(&r);
+}
+
 static void test_leef_delimiter(void **state)
 {
     (void)state;
@@ -398,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_split_evidence_children),
         cmocka_unit_test(test_oversize_parts),
         cmocka_unit_test(test_max_event_too_small),
+        cmocka_unit_test(test_output_ceiling),
         cmocka_unit_test(test_leef_delimiter),
         cmocka_unit_test(test_ecs_table_grouped),
         cmocka_unit_test(test_pretokenised_same_output),
