@@ -40,6 +40,7 @@ static const char usage_text[] =
     "  --mde-rate-limit       MDE API: 100 calls/minute and 1500/hour, then 429\n"
     "  --siem-path-prefix P   legacy SIEM API under P/api/alerts (default /siem)\n"
     "  --tls CERTPATH         serve HTTPS; CERTPATH (PEM cert + key) is generated if missing\n"
+    "  --client-cert PEM      accept client assertions signed by this certificate's key\n"
     "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n";
 
 enum {
@@ -59,6 +60,7 @@ enum {
     OPT_MDE_RATE,
     OPT_SIEM_PREFIX,
     OPT_TLS,
+    OPT_CLIENT_CERT,
     OPT_CLOCK
 };
 
@@ -79,6 +81,7 @@ static const struct option options[] = {
     {"mde-rate-limit", no_argument, NULL, OPT_MDE_RATE},
     {"siem-path-prefix", required_argument, NULL, OPT_SIEM_PREFIX},
     {"tls", required_argument, NULL, OPT_TLS},
+    {"client-cert", required_argument, NULL, OPT_CLIENT_CERT},
     {"clock", required_argument, NULL, OPT_CLOCK},
     {NULL, 0, NULL, 0},
 };
@@ -203,6 +206,9 @@ static int apply_option(struct mds_emu_config *cfg, int opt, const char *arg, co
         break;
     case OPT_TLS:
         bad = copy_arg(cfg->tls_cert, sizeof cfg->tls_cert, arg);
+        break;
+    case OPT_CLIENT_CERT:
+        bad = copy_arg(cfg->client_cert, sizeof cfg->client_cert, arg);
         break;
     case OPT_CLOCK:
         bad = parse_clock(arg, &cfg->clock);

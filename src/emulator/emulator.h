@@ -57,6 +57,7 @@ struct mds_emu_config {
     unsigned roles_mask;  /* roles put into tokens (bit per role) */
     int mde_rate_limit;   /* enforce 100/min and 1500/h on the MDE API */
     char tls_cert[512];   /* PEM with certificate and key; "" = HTTP */
+    char client_cert[512]; /* PEM certificate accepted for client assertions; "" = none */
     struct mds_emu_quirks quirks;
 };
 

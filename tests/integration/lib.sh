@@ -77,3 +77,7 @@ type = file
 path = $MDS_TEST_TMP/out.jsonl
 CONF
 }
+
+# A loopback port nothing listens on: bound, then released (not port 1,
+# which a test elsewhere may have taken).
+closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

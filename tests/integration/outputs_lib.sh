@@ -131,3 +131,24 @@ lines_at_least() {
     local n=$1 f; shift
     for f in "$@"; do [ "$(count_lines "$f")" -ge "$n" ] || return 1; done
 }
+
+# start_http_receiver NAME MODE [AUTH] [PORT]: http_receiver.py in MODE
+# (generic, hec, es); sets <NAME>_URL and <NAME>_PID. Reusing PORT
+# restarts a receiver where a stopped one was.
+start_http_receiver() {
+    local name=$1 mode=$2 auth=${3:-} port=${4:-0}
+    local portfile="$MDS_TEST_TMP/$name.port.$RANDOM"
+    local args=(--port-file "$portfile" --mode "$mode" --port "$port" --lifetime 600)
+    [ -n "$auth" ] && args+=(--auth "$auth")
+    python3 "$HERE_OUTPUTS/http_receiver.py" "${args[@]}" >>"$MDS_TEST_TMP/$name.log" 2>&1 &
+    local pid=$!
+    MDS_PIDS+=("$pid")
+    wait_for 20 test -s "$portfile" || { cat "$MDS_TEST_TMP/$name.log" >&2; fail "$name receiver did not start"; }
+    printf -v "${name}_URL" 'http://127.0.0.1:%s' "$(cat "$portfile")"
+    printf -v "${name}_PID" '%s' "$pid"
+}
+
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || true
+    timeout 10 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+}

@@ -21,11 +21,15 @@ at_least() {
 # The source points at a closed port: readiness must not depend on the
 # source answering (systemd would otherwise time the start out).
 write_secret
-FAKE_URL="http://127.0.0.1:9"
-{ service_section; fake_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
+EMU_URL="http://127.0.0.1:9"
+{ service_section; graph_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
 
-NOTIFY_SOCKET="$sock" WATCHDOG_USEC=200000 bash -c 'export WATCHDOG_PID=$$; exec "$0" run -c "$1"' \
-    "$MDESIEM" "$MDS_TEST_TMP/mdesiem.ini" 2>"$MDS_TEST_TMP/run.err" &
+# stderr is "the journal": JOURNAL_STREAM names its device and inode
+: >"$MDS_TEST_TMP/run.err"
+journal_stream=$(stat -c '%d:%i' "$MDS_TEST_TMP/run.err")
+NOTIFY_SOCKET="$sock" WATCHDOG_USEC=200000 JOURNAL_STREAM=$journal_stream \
+    bash -c 'export WATCHDOG_PID=$$; exec "$0" run -c "$1"' \
+    "$MDESIEM" "$MDS_TEST_TMP/mdesiem.ini" 2>>"$MDS_TEST_TMP/run.err" &
 run=$!
 MDS_PIDS+=("$run")
 wait_for 20 at_least 1 READY=1 || { cat "$MDS_TEST_TMP/run.err" >&2; fail "no READY=1"; }
@@ -54,6 +58,11 @@ code=$?
 set -e
 [ "$code" -eq 0 ] || fail "run exited $code after SIGTERM, expected 0"
 tail -1 "$msgs" | grep -q '^STOPPING=1' || fail "last message is not STOPPING=1: $(tail -1 "$msgs")"
+# journal lines carry their priority and no timestamp of their own
+grep -q '^<6>\[main\] mdesiem .* running with' "$MDS_TEST_TMP/run.err" || fail "no <6> priority prefix for the journal"
+grep -q "^<3>\[main\] .*unknown key 'bogus_key'" "$MDS_TEST_TMP/run.err" || fail "errors lack the <3> prefix"
+! grep -v '^<[3467]>\[' "$MDS_TEST_TMP/run.err" | grep -v '^mdesiem: ' | grep -q . ||
+    fail "lines without a priority prefix: $(grep -v '^<[3467]>' "$MDS_TEST_TMP/run.err" | head -3)"
 
 # without NOTIFY_SOCKET nothing is sent and nothing breaks
 "$MDESIEM" once -c "$MDS_TEST_TMP/good.ini" 2>/dev/null || true

@@ -7,13 +7,13 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 command -v script >/dev/null || fail "script(1) (bsdutils) is needed"
 
-# 20 pages of 100 alerts over 20 hours, 0.15 s per page: a 3-second backfill
-start_fake_graph --alerts 2000 --span 72000 --max-page 100 --page-delay 0.15
+# 20 pages of 100 alerts over 23 hours, 0.15 s per page: a 3-second backfill
 write_secret
+start_source --alerts 2000 --faults slow=1 --slow-ms 150
 T=$MDS_TEST_TMP
-{ service_section; fake_source backfill out "page_size = 100"; file_output out "$T/out.jsonl"; } >"$T/tty.ini"
+{ service_section; graph_source backfill out "page_size = 100"; file_output out "$T/out.jsonl"; } >"$T/tty.ini"
 
-script -qec "'$MDESIEM' once -c '$T/tty.ini'" "$T/typescript" >/dev/null </dev/null ||
+TERM=xterm script -qec "'$MDESIEM' once -c '$T/tty.ini'" "$T/typescript" >/dev/null </dev/null ||
     { cat "$T/typescript" >&2; fail "once on a terminal failed"; }
 tr '\r' '\n' <"$T/typescript" >"$T/screen"
 grep -q 'backfill  [0-9]* pages  [0-9]* alerts  [0-9]*/s  cursor 20' "$T/screen" || fail "no progress line"
@@ -28,4 +28,8 @@ rm -f "$T/state.db"* "$T/out.jsonl"
 grep -q 'cycle done' "$T/plain.err" || fail "no log lines without a terminal"
 ! grep -q ' pages ' "$T/plain.err" || fail "progress printed although stderr is not a terminal"
 ! grep -q $'\e' "$T/plain.err" || fail "escape sequences without a terminal"
+# a terminal that cannot redraw lines (TERM=dumb): no progress either
+rm -f "$T/state.db"* "$T/out.jsonl"
+TERM=dumb script -qec "'$MDESIEM' once -c '$T/tty.ini'" "$T/dumb" >/dev/null </dev/null || fail "once on a dumb terminal failed"
+! grep -q $'\e' "$T/dumb" || fail "escape sequences on TERM=dumb"
 echo "progress: $(grep -c 'backfill  ' "$T/screen") progress redraws on the terminal, none without one"

@@ -8,8 +8,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 
-start_fake_graph --alerts 300 --span 3600
 write_secret
+start_source --alerts 300
 T=$MDS_TEST_TMP
 cfg=$T/mdesiem.ini
 lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
@@ -20,27 +20,33 @@ lines_ge() { [ "$(lines "$1")" -ge "$2" ]; }
 ids_ge() { [ "$(ids "$1")" -ge "$2" ]; }
 pending_is() { [ "$(pending "$1")" = "$2" ]; }
 
-# v1: out1 cannot write (/dev/full: every write fails with ENOSPC)
-{ service_section; fake_source a "out1, gone"
+# v1: out1 and gone cannot write (/dev/full: every write fails with ENOSPC);
+# witness shows the collection worked
+{ service_section; graph_source a "out1, gone, witness"
   printf '\n[output out1]\ntype = file\npath = /dev/full\n'
-  file_output gone "$T/gone.jsonl"; } >"$cfg"
+  printf '\n[output gone]\ntype = file\npath = /dev/full\n'
+  file_output witness "$T/witness.jsonl"; } >"$cfg"
 
 "$MDESIEM" run -c "$cfg" 2>"$T/run.err" &
 run=$!
 MDS_PIDS+=("$run")
-wait_for 30 lines_ge "$T/gone.jsonl" 300 || { cat "$T/run.err" >&2; fail "first collection did not arrive"; }
+wait_for 30 lines_ge "$T/witness.jsonl" 300 || { cat "$T/run.err" >&2; fail "first collection did not arrive"; }
 wait_for 10 pending_is out1 300 || fail "out1 should hold 300 records in the outbox, has $(pending out1)"
+wait_for 10 pending_is gone 300 || fail "gone should hold 300 records in the outbox, has $(pending gone)"
 
-# v2: out1 fixed, output gone removed, source b and output added added
-{ service_section; fake_source a "out1, added"; fake_source b added
+# v2: out1 fixed, outputs gone and witness removed, source b and output added added
+{ service_section; graph_source a "out1, added"; graph_source b added
   file_output out1 "$T/out1.jsonl"; file_output added "$T/added.jsonl"; } >"$cfg"
 kill -HUP "$run"
 wait_for 30 ids_ge "$T/out1.jsonl" 300 || fail "records pending before the reload were not delivered after it"
 wait_for 30 ids_ge "$T/added.jsonl" 300 || fail "the added source did not deliver to the added output"
-fake_add 5
+emu_create 5
 wait_for 30 ids_ge "$T/out1.jsonl" 305 || fail "new alerts did not reach out1 after the reload"
 wait_for 30 lines_ge "$T/added.jsonl" 310 || fail "new alerts did not reach the added output from both sources"
-[ "$(lines "$T/gone.jsonl")" -eq 300 ] || fail "the removed output still received records"
+[ "$(lines "$T/witness.jsonl")" -eq 300 ] || fail "the removed output still received records"
+grep -q "output gone is no longer configured: 300 records wait" "$T/run.err" ||
+    fail "no warning about the records kept for the removed output"
+[ "$(pending gone)" = 300 ] || fail "records of the removed output were dropped"
 [ "$(pending out1)" = 0 ] || fail "out1 outbox not empty after delivery"
 
 # an invalid configuration: reported, the previous one keeps collecting
@@ -48,7 +54,7 @@ cp "$cfg" "$T/good.ini"
 printf '\n[output broken]\ntype = nosuch\n' >>"$cfg"
 kill -HUP "$run"
 wait_for 20 grep -q "keeping the running one" "$T/run.err" || fail "the invalid configuration was not reported"
-fake_add 3
+emu_create 3
 wait_for 30 ids_ge "$T/out1.jsonl" 308 || fail "collection stopped after an invalid reload"
 kill -0 "$run" || fail "mdesiem exited after an invalid reload"
 

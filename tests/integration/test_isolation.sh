@@ -29,7 +29,7 @@ CONF
 {
     printf '[service]\nstate = %s/state.db\nretry_initial = 100ms\nretry_max = 500ms\nretry_limit = 4\n\n' "$MDS_TEST_TMP"
     section healthy "$good_url" good
-    section down "http://127.0.0.1:1" bad
+    section down "http://127.0.0.1:$(closed_port)" bad
     section throttled "$slow_url" bad
     printf '[output good]\ntype = file\npath = %s/good.jsonl\n\n[output bad]\ntype = file\npath = %s/bad.jsonl\n' \
         "$MDS_TEST_TMP" "$MDS_TEST_TMP"
