@@ -127,8 +127,8 @@ static int parse_option(struct conv *c, const char *opt, const char *val, const 
 
 static int takes_value(const char *opt)
 {
-    static const char *const with_value[] = {"--from", "--to", "--evidence", "--leef-delimiter", "--max-event",
-                                             "--now"};
+    static const char *const with_value[] = {"--from",           "--to",        "--evidence",
+                                             "--leef-delimiter", "--max-event", "--now"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;
@@ -304,7 +304,7 @@ static int convert_record(struct conv *c, int obj, size_t base, enum mds_input_k
     }
     struct mds_record rec = {0};
     rec.source = c->name;
-    rec.kind = c->from_auto && kind == (enum mds_input_kind)-1 ? guess_kind(j, obj) : kind;
+    rec.kind = c->from_auto && kind == (enum mds_input_kind) - 1 ? guess_kind(j, obj) : kind;
     int id = mds_json_find(j, obj, rec.kind == MDS_INPUT_SIEM ? "AlertId" : "id");
     if (id >= 0 && j->tok[id].type == JSMN_STRING)
         rec.id = mds_json_raw(j, id, &rec.id_len);
@@ -340,7 +340,7 @@ static int convert_array(struct conv *c, int arr, size_t base, enum mds_input_ki
 static int convert_value(struct conv *c, size_t base)
 {
     const struct mds_json *j = &c->doc;
-    enum mds_input_kind any = c->from_auto ? (enum mds_input_kind)-1 : c->kind;
+    enum mds_input_kind any = c->from_auto ? (enum mds_input_kind) - 1 : c->kind;
     if (j->tok[0].type == JSMN_ARRAY)
         return convert_array(c, 0, base, any);
     int v = mds_json_find(j, 0, "value");

@@ -79,7 +79,6 @@ static const struct cef_field cef_fields[] = {
     {S_LAST_UPDATE, "deviceCustomDate1Label=LastUpdateTime deviceCustomDate1", CF_TIME, "deviceCustomDate1"},
 };
 
-
 /* Decimal text of v into buf (at least 21 bytes); returns the length.
  * snprintf was a tenth of the CEF rendering time for four numbers. */
 static size_t format_int(long long v, char *buf)
@@ -159,8 +158,8 @@ static mds_err render_head(const struct mds_view *v, struct mds_em *em)
     return err;
 }
 
-static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts, struct mds_fmt_state *st,
-                            struct mds_em *em)
+static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts,
+                            struct mds_fmt_state *st, struct mds_em *em)
 {
     (void)opts;
     (void)st;
@@ -184,8 +183,8 @@ static mds_err render_event(const struct mds_view *v, const struct mds_format_op
     return err;
 }
 
-static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts, const struct mds_record *rec,
-                      struct mds_buf *out, char *errstr, size_t errlen)
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     return mds_format_alert_events(ctx, opts, rec, out, MDS_EM_CEF, ' ', render_event, errstr, errlen);
 }

@@ -33,7 +33,8 @@ size_t mds_utf8_seq_len(const unsigned char *p, const unsigned char *end)
             return 0;
         cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0;
     return n;
 }
@@ -99,12 +100,18 @@ static const char *cef_value_rep(unsigned char c, char delim)
 {
     (void)delim;
     switch (c) {
-    case '\\': return "\\\\";
-    case '=': return "\\=";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return NULL;
-    default: return is_control(c) ? " " : NULL;
+    case '\\':
+        return "\\\\";
+    case '=':
+        return "\\=";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return NULL;
+    default:
+        return is_control(c) ? " " : NULL;
     }
 }
 
@@ -125,15 +132,16 @@ static const char *leef_value_rep(unsigned char c, char delim)
 
 /* Skips, eight bytes at a time, printable ASCII other than DEL, c1 and
  * c2 (exact word tests; the byte loop decides about the rest). */
-static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end, unsigned char c1,
-                                              unsigned char c2)
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end,
+                                              unsigned char c1, unsigned char c2)
 {
     const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
     while (end - p >= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
         uint64_t a = w ^ (ones * c1), b = w ^ (ones * c2), d = w ^ (ones * 0x7F);
-        uint64_t special = (((a - ones) & ~a) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((w - ones * 0x20) | w)) & highs;
+        uint64_t special =
+            (((a - ones) & ~a) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((w - ones * 0x20) | w)) & highs;
         if (special) /* the lowest flagged byte is exact (little-endian load) */
             return p + __builtin_ctzll(special) / 8;
         p += 8;
@@ -158,8 +166,9 @@ static inline mds_err put(struct mds_buf *b, const void *s, size_t n)
  * replaces ASCII bytes per `rep`, validates UTF-8. c1 and c2 are the
  * printable bytes `rep` replaces. Inlined per caller so the compiler sees
  * a constant `rep` (this is the CEF/LEEF hot path). */
-static inline __attribute__((always_inline)) mds_err escape(struct mds_buf *out, const char *s, size_t n, rep_fn rep,
-                                                            char delim, unsigned char c1, unsigned char c2)
+static inline __attribute__((always_inline)) mds_err escape(struct mds_buf *out, const char *s, size_t n,
+                                                            rep_fn rep, char delim, unsigned char c1,
+                                                            unsigned char c2)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
     mds_err err = mds_buf_reserve(out, n);

@@ -21,20 +21,91 @@
 #define ARENA_MAX ((size_t)512 * 1024 * 1024)
 
 static const char *const slot_names[S_COUNT] = {
-    "AlertTime", "ComputerDnsName", "AlertTitle", "Category", "Severity", "AlertId", "Actor", "LinkToWDATP",
-    "IocName", "IocValue", "CreatorIocName", "CreatorIocValue", "Sha1", "FileName", "FilePath",
-    "IpAddress", "Url", "IoaDefinitionId", "UserName", "AlertPart", "FullId", "LastProcessedTimeUtc",
-    "ThreatCategory", "ThreatFamily", "ThreatName", "RemediationAction", "RemediationIsSuccess", "Source",
-    "Md5", "Sha256", "WasExecutingWhileDetected", "UserDomain", "LogOnUsers", "MachineDomain", "MachineName",
-    "InternalIPv4List", "InternalIPv6List", "FileHash", "DeviceID", "MachineGroup", "Description",
-    "DeviceCreatedMachineTags", "CloudCreatedMachineTags", "CommandLine", "IncidentLinkToWDATP", "ReportID",
-    "LinkToMTP", "IncidentLinkToMTP", "ExternalId", "IocUniqueId",
-    "Status", "Classification", "Determination", "ServiceSource", "IncidentId", "LastUpdateTime",
-    "FirstActivityTime", "ResolvedTime", "TenantId", "AssignedTo", "ReceivedTime", "MitreTechniques",
-    "ProcessName", "ProcessId", "ParentProcessName", "ParentProcessId", "ParentProcessCommandLine", "UserSid",
-    "UserPrincipalName", "FileSize", "FileFullPath", "FileDirectory", "LocalIp", "LocalPort", "RemoteIp", "RemotePort",
-    "Protocol", "ActionType", "EvidenceType", "EvidenceIndex", "EvidenceRole", "Verdict", "DetectionStatus",
-    "OsPlatform", "Table",
+    "AlertTime",
+    "ComputerDnsName",
+    "AlertTitle",
+    "Category",
+    "Severity",
+    "AlertId",
+    "Actor",
+    "LinkToWDATP",
+    "IocName",
+    "IocValue",
+    "CreatorIocName",
+    "CreatorIocValue",
+    "Sha1",
+    "FileName",
+    "FilePath",
+    "IpAddress",
+    "Url",
+    "IoaDefinitionId",
+    "UserName",
+    "AlertPart",
+    "FullId",
+    "LastProcessedTimeUtc",
+    "ThreatCategory",
+    "ThreatFamily",
+    "ThreatName",
+    "RemediationAction",
+    "RemediationIsSuccess",
+    "Source",
+    "Md5",
+    "Sha256",
+    "WasExecutingWhileDetected",
+    "UserDomain",
+    "LogOnUsers",
+    "MachineDomain",
+    "MachineName",
+    "InternalIPv4List",
+    "InternalIPv6List",
+    "FileHash",
+    "DeviceID",
+    "MachineGroup",
+    "Description",
+    "DeviceCreatedMachineTags",
+    "CloudCreatedMachineTags",
+    "CommandLine",
+    "IncidentLinkToWDATP",
+    "ReportID",
+    "LinkToMTP",
+    "IncidentLinkToMTP",
+    "ExternalId",
+    "IocUniqueId",
+    "Status",
+    "Classification",
+    "Determination",
+    "ServiceSource",
+    "IncidentId",
+    "LastUpdateTime",
+    "FirstActivityTime",
+    "ResolvedTime",
+    "TenantId",
+    "AssignedTo",
+    "ReceivedTime",
+    "MitreTechniques",
+    "ProcessName",
+    "ProcessId",
+    "ParentProcessName",
+    "ParentProcessId",
+    "ParentProcessCommandLine",
+    "UserSid",
+    "UserPrincipalName",
+    "FileSize",
+    "FileFullPath",
+    "FileDirectory",
+    "LocalIp",
+    "LocalPort",
+    "RemoteIp",
+    "RemotePort",
+    "Protocol",
+    "ActionType",
+    "EvidenceType",
+    "EvidenceIndex",
+    "EvidenceRole",
+    "Verdict",
+    "DetectionStatus",
+    "OsPlatform",
+    "Table",
 };
 
 const char *mds_view_slot_name(enum mds_slot s)
@@ -88,7 +159,8 @@ static int vfind(const struct mds_json *j, int obj, const char *key)
     int k = obj + 1;
     for (int i = 0; i < j->tok[obj].size && k + 1 < j->ntok; i++) {
         const jsmntok_t *t = &j->tok[k];
-        if ((size_t)(t->end - t->start) == n && j->js[t->start] == key[0] && memcmp(j->js + t->start, key, n) == 0)
+        if ((size_t)(t->end - t->start) == n && j->js[t->start] == key[0] &&
+            memcmp(j->js + t->start, key, n) == 0)
             return k + 1;
         k = mds_json_next(j, k + 1);
     }
@@ -96,11 +168,11 @@ static int vfind(const struct mds_json *j, int obj, const char *key)
 }
 
 /* Iterates the members of object `obj`: k is the key token, k + 1 the value. */
-#define EACH_MEMBER(j, obj, k, n)                                                                        \
+#define EACH_MEMBER(j, obj, k, n)                                                                            \
     for (int n = 0, k = (obj) + 1; n < (j)->tok[obj].size; n++, k = mds_json_next((j), k + 1))
 
 /* Iterates the elements of array `arr`: e is the element token. */
-#define EACH_ELEMENT(j, arr, e, n)                                                                       \
+#define EACH_ELEMENT(j, arr, e, n)                                                                           \
     for (int n = 0, e = (arr) + 1; n < (j)->tok[arr].size; n++, e = mds_json_next((j), e))
 
 /* ---- slot setters ------------------------------------------------------ */
@@ -271,13 +343,15 @@ static const struct keymap *km_lookup(const struct km_index *x, const char *s, s
     unsigned i = from ? x->next[from - x->map] : x->head[km_hash(s, n)];
     for (; i != KM_END; i = x->next[i]) {
         const struct keymap *m = &x->map[i];
-        if (m->len == n && (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0)))
+        if (m->len == n &&
+            (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0)))
             return m;
     }
     return NULL;
 }
 
-static const struct keymap *km_index_member(const struct mds_view *v, const struct km_index *x, int key, int ci)
+static const struct keymap *km_index_member(const struct mds_view *v, const struct km_index *x, int key,
+                                            int ci)
 {
     const jsmntok_t *t = &v->j->tok[key];
     return km_lookup(x, v->j->js + t->start, (size_t)(t->end - t->start), ci, NULL);
@@ -451,8 +525,8 @@ static const struct {
     const char *name;
     enum mds_ev_type type;
 } mde_ev_types[] = {
-    {"File", EV_FILE}, {"Process", EV_PROCESS}, {"User", EV_USER},     {"Ip", EV_IP},
-    {"IpAddress", EV_IP}, {"Url", EV_URL},     {"Machine", EV_DEVICE}, {"Device", EV_DEVICE},
+    {"File", EV_FILE},    {"Process", EV_PROCESS}, {"User", EV_USER},      {"Ip", EV_IP},
+    {"IpAddress", EV_IP}, {"Url", EV_URL},         {"Machine", EV_DEVICE}, {"Device", EV_DEVICE},
 };
 
 /* ---- legacy SIEM detections (spec 1.5/1.6), matched case-insensitively - */
@@ -530,14 +604,10 @@ struct mds_stream_table {
 };
 
 static const struct mds_stream_table stream_tables[] = {
-    {"AlertInfo", "intrusion_detection", 1, 0, 0, 0},
-    {"AlertEvidence", "intrusion_detection", 1, 0, 0, 0},
-    {"DeviceProcessEvents", "process", 0, 1, 0, 0},
-    {"DeviceNetworkEvents", "network", 0, 0, 0, 1},
-    {"DeviceFileEvents", "file", 0, 0, 0, 0},
-    {"DeviceLogonEvents", "authentication", 0, 0, 1, 0},
-    {"DeviceRegistryEvents", "registry", 0, 0, 0, 0},
-    {NULL, NULL, 0, 0, 0, 0},
+    {"AlertInfo", "intrusion_detection", 1, 0, 0, 0}, {"AlertEvidence", "intrusion_detection", 1, 0, 0, 0},
+    {"DeviceProcessEvents", "process", 0, 1, 0, 0},   {"DeviceNetworkEvents", "network", 0, 0, 0, 1},
+    {"DeviceFileEvents", "file", 0, 0, 0, 0},         {"DeviceLogonEvents", "authentication", 0, 0, 1, 0},
+    {"DeviceRegistryEvents", "registry", 0, 0, 0, 0}, {NULL, NULL, 0, 0, 0, 0},
 };
 
 static const struct keymap stream_record_map[] = {
@@ -664,7 +734,8 @@ static int str_ieq(const struct mds_view *v, int t, const char *s)
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return 0;
     size_t n = strlen(s);
-    return (size_t)(v->j->tok[t].end - v->j->tok[t].start) == n && strncasecmp(v->j->js + v->j->tok[t].start, s, n) == 0;
+    return (size_t)(v->j->tok[t].end - v->j->tok[t].start) == n &&
+           strncasecmp(v->j->js + v->j->tok[t].start, s, n) == 0;
 }
 
 static int str_nonempty(const struct mds_view *v, int t)
@@ -812,13 +883,20 @@ static int column_applies(const struct mds_view *v, unsigned mode)
 {
     const struct mds_stream_table *t = v->table;
     switch (mode) {
-    case T_ALERT: return t->alert;
-    case T_EVENT: return !t->alert && !t->logon;
-    case T_LOGON: return t->logon;
-    case T_NET: return t->net;
-    case T_PROC: return t->proc;
-    case T_NONPROC: return !t->alert && !t->proc;
-    default: return 1;
+    case T_ALERT:
+        return t->alert;
+    case T_EVENT:
+        return !t->alert && !t->logon;
+    case T_LOGON:
+        return t->logon;
+    case T_NET:
+        return t->net;
+    case T_PROC:
+        return t->proc;
+    case T_NONPROC:
+        return !t->alert && !t->proc;
+    default:
+        return 1;
     }
 }
 
@@ -985,12 +1063,9 @@ static mds_err apply_main_mde(struct mds_view *v, const struct mds_evidence *e)
 static mds_err apply_process_mde(struct mds_view *v, const struct mds_evidence *e)
 {
     static const struct keymap proc_only[] = {
-        {K("processId"), 0, S_PROCESS_ID, -1},
-        {K("processCommandLine"), 0, S_COMMAND_LINE, -1},
-        {K("parentProcessId"), 0, S_PARENT_PID, -1},
-        {K("parentProcessFileName"), 0, S_PARENT_NAME, -1},
-        {K("fileName"), 0, S_PROCESS_NAME, -1},
-        {NULL, 0, 0, 0, 0},
+        {K("processId"), 0, S_PROCESS_ID, -1},       {K("processCommandLine"), 0, S_COMMAND_LINE, -1},
+        {K("parentProcessId"), 0, S_PARENT_PID, -1}, {K("parentProcessFileName"), 0, S_PARENT_NAME, -1},
+        {K("fileName"), 0, S_PROCESS_NAME, -1},      {NULL, 0, 0, 0, 0},
     };
     mds_err err = apply_map(v, e->tok, proc_only, 0);
     set_was_executing(v, vfind(v->j, e->tok, "detectionStatus"));
@@ -1013,11 +1088,17 @@ static mds_err apply_context(struct mds_view *v, const struct mds_evidence *e)
     if (v->kind == MDS_INPUT_MDE)
         return apply_map(v, e->tok, mde_evidence_map, e->type);
     switch (e->type) {
-    case EV_DEVICE: return apply_device(v, e->tok);
-    case EV_IP: return apply_map(v, e->tok, (const struct keymap[]){{K("ipAddress"), 0, S_IP, -1}, {NULL, 0, 0, 0, 0}}, 0);
-    case EV_URL: return apply_map(v, e->tok, (const struct keymap[]){{K("url"), 0, S_URL, -1}, {NULL, 0, 0, 0, 0}}, 0);
-    case EV_USER: return apply_user_account(v, e->tok);
-    default: return MDS_OK;
+    case EV_DEVICE:
+        return apply_device(v, e->tok);
+    case EV_IP:
+        return apply_map(v, e->tok,
+                         (const struct keymap[]){{K("ipAddress"), 0, S_IP, -1}, {NULL, 0, 0, 0, 0}}, 0);
+    case EV_URL:
+        return apply_map(v, e->tok, (const struct keymap[]){{K("url"), 0, S_URL, -1}, {NULL, 0, 0, 0, 0}}, 0);
+    case EV_USER:
+        return apply_user_account(v, e->tok);
+    default:
+        return MDS_OK;
     }
 }
 
@@ -1088,8 +1169,12 @@ static void split_dns_name(struct mds_view *v)
 static const struct {
     const char *from, *to;
 } severity_names[] = {
-    {"informational", "Informational"}, {"low", "Low"},       {"medium", "Medium"},
-    {"high", "High"},                   {"unknown", "UnSpecified"}, {"unspecified", "UnSpecified"},
+    {"informational", "Informational"},
+    {"low", "Low"},
+    {"medium", "Medium"},
+    {"high", "High"},
+    {"unknown", "UnSpecified"},
+    {"unspecified", "UnSpecified"},
     {"unknownFutureValue", "UnSpecified"},
 };
 
@@ -1115,7 +1200,9 @@ enum mds_severity mds_view_severity(const struct mds_view *v)
     static const struct {
         const char *name;
         enum mds_severity sev;
-    } map[] = {{"informational", MDS_SEV_INFORMATIONAL}, {"low", MDS_SEV_LOW}, {"medium", MDS_SEV_MEDIUM},
+    } map[] = {{"informational", MDS_SEV_INFORMATIONAL},
+               {"low", MDS_SEV_LOW},
+               {"medium", MDS_SEV_MEDIUM},
                {"high", MDS_SEV_HIGH}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (slot_ieq(v, S_SEVERITY, map[i].name))
@@ -1321,8 +1408,8 @@ mds_err mds_view_select_main(struct mds_view *v, int i)
 
 /* The alert identity a child event repeats. */
 static const enum mds_slot child_identity[] = {
-    S_ALERT_TIME, S_TITLE,       S_CATEGORY,   S_SEVERITY,        S_ALERT_ID,  S_IOA_ID,  S_LINK_WDATP,
-    S_LINK_MTP,   S_LAST_UPDATE, S_TENANT_ID,  S_COMPUTER_DNS,    S_DEVICE_ID, S_SOURCE,  S_LAST_PROCESSED,
+    S_ALERT_TIME, S_TITLE,       S_CATEGORY,  S_SEVERITY,     S_ALERT_ID,  S_IOA_ID, S_LINK_WDATP,
+    S_LINK_MTP,   S_LAST_UPDATE, S_TENANT_ID, S_COMPUTER_DNS, S_DEVICE_ID, S_SOURCE, S_LAST_PROCESSED,
 };
 
 mds_err mds_view_select_child(struct mds_view *v, int i)
@@ -1394,11 +1481,21 @@ mds_err mds_view_build(struct mds_view *v, const struct mds_json *j, int root, e
     }
     mds_err err;
     switch (kind) {
-    case MDS_INPUT_GRAPH: err = scan_top(v, &graph_alert_idx, 0); break;
-    case MDS_INPUT_MDE: err = scan_top(v, &mde_alert_idx, 0); break;
-    case MDS_INPUT_SIEM: err = scan_top(v, &siem_idx, 1); break;
-    case MDS_INPUT_STREAM: err = build_stream(v); break;
-    default: err = MDS_ERR_INTERNAL; break;
+    case MDS_INPUT_GRAPH:
+        err = scan_top(v, &graph_alert_idx, 0);
+        break;
+    case MDS_INPUT_MDE:
+        err = scan_top(v, &mde_alert_idx, 0);
+        break;
+    case MDS_INPUT_SIEM:
+        err = scan_top(v, &siem_idx, 1);
+        break;
+    case MDS_INPUT_STREAM:
+        err = build_stream(v);
+        break;
+    default:
+        err = MDS_ERR_INTERNAL;
+        break;
     }
     if (!err && (kind == MDS_INPUT_GRAPH || kind == MDS_INPUT_MDE))
         err = index_evidence(v, errstr, errlen);
@@ -1484,7 +1581,8 @@ const char *mds_view_event_name(const struct mds_view *v, size_t *n)
 
 static int string_is_clean(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s + mds_plain_run(s, n), *end = (const unsigned char *)s + n;
+    const unsigned char *p = (const unsigned char *)s + mds_plain_run(s, n),
+                        *end = (const unsigned char *)s + n;
     while (p < end) {
         if (*p < 0x20)
             return 0;
@@ -1509,7 +1607,8 @@ static int string_is_clean(const char *s, size_t n)
                 return 0;
             cp = (cp << 6) | (p[i] & 0x3F);
         }
-        if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+            (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
             return 0;
         p += k;
     }
@@ -1643,17 +1742,21 @@ mds_err mds_view_write_json(const struct mds_view *v, enum mds_slot s, struct md
 {
     const struct mds_fv *f = &v->f[s];
     switch (f->type) {
-    case FV_STR: return mds_json_quote(out, fv_bytes(v, f), f->len);
+    case FV_STR:
+        return mds_json_quote(out, fv_bytes(v, f), f->len);
     case FV_NUM:
         if (primitive_ok(fv_bytes(v, f), f->len))
             return mds_buf_append(out, fv_bytes(v, f), f->len);
         return mds_json_quote(out, fv_bytes(v, f), f->len);
-    case FV_TRUE: return mds_buf_puts(out, "true");
-    case FV_FALSE: return mds_buf_puts(out, "false");
+    case FV_TRUE:
+        return mds_buf_puts(out, "true");
+    case FV_FALSE:
+        return mds_buf_puts(out, "false");
     case FV_RAW:
         if (f->tok >= 0)
             return mds_json_write_compact(v->j, f->tok, out);
         return mds_buf_append(out, fv_bytes(v, f), f->len);
-    default: return mds_buf_puts(out, "null");
+    default:
+        return mds_buf_puts(out, "null");
     }
 }
