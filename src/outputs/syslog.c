@@ -51,7 +51,8 @@ static const struct mds_conf_key syslog_keys[] = {
      "auto: from the alert's severity (high crit, medium err, low warning, informational info, other notice); "
      "or a fixed syslog severity"},
     {"hostname", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "HOSTNAME field (default: this machine's host name)"},
-    {"app_name", MDS_CONF_STRING, "mdesiem", 0, 0, NULL, 0, "APP-NAME (RFC 5424) or TAG (RFC 3164)"},
+    {"app_name", MDS_CONF_STRING, "mdesiem", 0, 0, NULL, 0,
+     "APP-NAME (RFC 5424) or TAG (RFC 3164); `-` = none (RFC 3164: no TAG, the event follows the host name)"},
     {"udp_max_bytes", MDS_CONF_INT, "65000", 480, 65507, NULL, 0,
      "udp: largest datagram (header + event); a larger event is refused with an error, never cut: set it to "
      "the receiver's limit"},
@@ -250,9 +251,13 @@ static int event_severity(struct syslog_out *s, const struct mds_record *rec)
 /* Writes the header of one message into hdr; returns its length. */
 static size_t format_header(const struct syslog_out *s, int sev, const char *stamp, char *hdr, size_t size)
 {
-    int pri = s->facility * 8 + sev;
-    int n = s->rfc3164 ? snprintf(hdr, size, "<%d>%s %s %s: ", pri, stamp, s->hostname, s->app)
-                       : snprintf(hdr, size, "<%d>1 %s %s %s - - - ", pri, stamp, s->hostname, s->app);
+    int pri = s->facility * 8 + sev, n;
+    if (!s->rfc3164)
+        n = snprintf(hdr, size, "<%d>1 %s %s %s - - - ", pri, stamp, s->hostname, s->app);
+    else if (strcmp(s->app, "-") == 0) /* no TAG: "<PRI>TIMESTAMP HOST CEF:..." as ArcSight documents it */
+        n = snprintf(hdr, size, "<%d>%s %s ", pri, stamp, s->hostname);
+    else
+        n = snprintf(hdr, size, "<%d>%s %s %s: ", pri, stamp, s->hostname, s->app);
     return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 

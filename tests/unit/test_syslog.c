@@ -172,6 +172,21 @@ static void test_tcp_newline_rfc3164(void **state)
     }
     assert_int_equal(line - buf, (long)n);
     close(cfd);
+    harness_close(&h);
+
+    /* app_name = -: no TAG, the event right after the host (CEF as ArcSight reads it) */
+    assert_int_equal(open_syslog(&h, addr, "protocol = rfc3164\nframing = newline\napp_name = -\nseverity = info",
+                                 err, sizeof err),
+                     MDS_OK);
+    harness_add(&h, "a1", 1, alert_high, ev, 1);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
+    cfd = accept_within(lfd, 2000);
+    assert_true(cfd >= 0);
+    n = read_some(cfd, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_memory_equal(buf, "<134>", 5);
+    assert_string_equal(buf + 21, "testhost CEF:0|Microsoft|Defender|1|id|name|9|cs1=a b\n");
+    close(cfd);
     close(lfd);
     harness_close(&h);
 }
