@@ -69,8 +69,8 @@ static int valid_port(const char *p)
     return v >= 1 && v <= 65535;
 }
 
-mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host, size_t hostlen,
-                                 char *port, size_t portlen, char *err, size_t errlen)
+mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host,
+                                 size_t hostlen, char *port, size_t portlen, char *err, size_t errlen)
 {
     const char *h, *hend, *colon;
     if (parse_scheme(address, &conf->transport))
@@ -90,7 +90,8 @@ mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *co
     if (copy_part(host, hostlen, h, hend))
         goto bad;
     const char *dflt = conf->transport == MDS_STREAM_TLS ? "6514" : "514";
-    if (copy_part(port, portlen, colon ? colon + 1 : dflt, colon ? colon + 1 + strlen(colon + 1) : dflt + strlen(dflt)) ||
+    if (copy_part(port, portlen, colon ? colon + 1 : dflt,
+                  colon ? colon + 1 + strlen(colon + 1) : dflt + strlen(dflt)) ||
         !valid_port(port))
         goto bad;
     conf->host = host;
@@ -117,7 +118,8 @@ static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
     const struct mds_stream_conf *c = &s->conf;
     char why[256];
     ERR_clear_error();
-    if (!(s->ctx = SSL_CTX_new(TLS_client_method())) || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
+    if (!(s->ctx = SSL_CTX_new(TLS_client_method())) ||
+        !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
         snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason(why, sizeof why, "out of memory"));
         return MDS_ERR_INTERNAL;
     }
@@ -126,8 +128,8 @@ static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
     int ok = c->ca_file ? SSL_CTX_load_verify_locations(s->ctx, c->ca_file, NULL)
                         : SSL_CTX_set_default_verify_paths(s->ctx);
     if (!ok) {
-        snprintf(err, errlen, "cannot load CA certificates from %s: %s", c->ca_file ? c->ca_file : "the system store",
-                 ssl_reason(why, sizeof why, "unknown error"));
+        snprintf(err, errlen, "cannot load CA certificates from %s: %s",
+                 c->ca_file ? c->ca_file : "the system store", ssl_reason(why, sizeof why, "unknown error"));
         return MDS_ERR_CONFIG;
     }
     if (c->cert_file && SSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file) != 1) {
@@ -137,14 +139,15 @@ static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
     }
     if (c->key_file && (SSL_CTX_use_PrivateKey_file(s->ctx, c->key_file, SSL_FILETYPE_PEM) != 1 ||
                         SSL_CTX_check_private_key(s->ctx) != 1)) {
-        snprintf(err, errlen, "cannot use client key %s with %s: %s", c->key_file, c->cert_file ? c->cert_file : "?",
-                 ssl_reason(why, sizeof why, "unknown error"));
+        snprintf(err, errlen, "cannot use client key %s with %s: %s", c->key_file,
+                 c->cert_file ? c->cert_file : "?", ssl_reason(why, sizeof why, "unknown error"));
         return MDS_ERR_CONFIG;
     }
     return MDS_OK;
 }
 
-mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err, size_t errlen)
+mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err,
+                          size_t errlen)
 {
     struct mds_stream *s = mds_calloc(1, sizeof *s);
     mds_err rc = MDS_OK;
@@ -183,6 +186,8 @@ void mds_stream_destroy(struct mds_stream *s)
 {
     if (!s)
         return;
+    if (s->ssl) /* a polite close_notify when the socket takes it at once; never waits */
+        SSL_shutdown(s->ssl);
     mds_stream_close(s);
     SSL_CTX_free(s->ctx);
     mds_free(s);
@@ -213,8 +218,8 @@ static mds_err wait_fd(struct mds_stream *s, short events, int64_t deadline, con
 }
 
 /* Non-blocking connect to one address; 0 when connected, else errno. */
-static int connect_one(struct mds_stream *s, const struct addrinfo *ai, int64_t deadline, char *err, size_t errlen,
-                       mds_err *rc)
+static int connect_one(struct mds_stream *s, const struct addrinfo *ai, int64_t deadline, char *err,
+                       size_t errlen, mds_err *rc)
 {
     int e = 0;
     socklen_t len = sizeof e;
@@ -285,15 +290,16 @@ static mds_err handshake_failed(struct mds_stream *s, int ret, int e, char *err,
     char why[256];
     long v = SSL_get_verify_result(s->ssl);
     if (v != X509_V_OK && !s->conf.insecure) {
-        snprintf(err, errlen,
-                 "TLS certificate of %s:%s rejected: %s (check ca_file and server_name; the receiver must present "
-                 "a certificate for '%s')",
-                 s->conf.host, s->conf.port, X509_verify_cert_error_string(v),
-                 s->conf.server_name ? s->conf.server_name : s->conf.host);
+        snprintf(
+            err, errlen,
+            "TLS certificate of %s:%s rejected: %s (check ca_file and server_name; the receiver must present "
+            "a certificate for '%s')",
+            s->conf.host, s->conf.port, X509_verify_cert_error_string(v),
+            s->conf.server_name ? s->conf.server_name : s->conf.host);
         return MDS_ERR_AUTH;
     }
     const char *reason = e == SSL_ERROR_SYSCALL && ret == 0 ? "connection closed by the receiver"
-                         : e == SSL_ERROR_SYSCALL && errno ? strerror(errno)
+                         : e == SSL_ERROR_SYSCALL && errno  ? strerror(errno)
                                                             : "protocol error";
     snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", s->conf.host, s->conf.port,
              ssl_reason(why, sizeof why, reason));
@@ -372,8 +378,8 @@ mds_err mds_stream_ensure(struct mds_stream *s, char *err, size_t errlen)
 
 static mds_err write_failed(struct mds_stream *s, const char *why, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "writing to %s://%s:%s failed: %s", scheme(s->conf.transport), s->conf.host, s->conf.port,
-             why);
+    snprintf(err, errlen, "writing to %s://%s:%s failed: %s", scheme(s->conf.transport), s->conf.host,
+             s->conf.port, why);
     mds_stream_close(s);
     return MDS_ERR_RETRY;
 }
@@ -422,10 +428,11 @@ static mds_err write_tls(struct mds_stream *s, const char *p, size_t n, int64_t 
         int e = SSL_get_error(s->ssl, w);
         mds_err rc;
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-            rc = wait_fd(s, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "writing to", err, errlen);
+            rc =
+                wait_fd(s, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "writing to", err, errlen);
         else
-            return write_failed(s, ssl_reason(why, sizeof why, errno ? strerror(errno) : "connection lost"), err,
-                                errlen);
+            return write_failed(s, ssl_reason(why, sizeof why, errno ? strerror(errno) : "connection lost"),
+                                err, errlen);
         if (rc) {
             mds_stream_close(s);
             return rc;
@@ -458,7 +465,8 @@ mds_err mds_stream_drain(struct mds_stream *s, char *err, size_t errlen)
             return MDS_OK;
         if (mds_shutdown_requested() || mds_mono_ms() >= deadline) {
             snprintf(err, errlen, "%s://%s:%s did not acknowledge the last %d bytes within %lld ms",
-                     scheme(s->conf.transport), s->conf.host, s->conf.port, queued, (long long)s->conf.timeout_ms);
+                     scheme(s->conf.transport), s->conf.host, s->conf.port, queued,
+                     (long long)s->conf.timeout_ms);
             mds_stream_close(s);
             return mds_shutdown_requested() ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
         }

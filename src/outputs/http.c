@@ -40,8 +40,8 @@
 
 static const struct mds_conf_key http_keys[] = {
     {"url", MDS_CONF_URL, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
-     "where batches are POSTed; splunk_hec: e.g. https://splunk:8088/services/collector/event; elasticsearch: "
-     "the cluster URL (/_bulk is appended)"},
+     "where batches are POSTed; splunk_hec: e.g. https://splunk:8088/services/collector/event; "
+     "elasticsearch: the cluster URL (/_bulk is appended)"},
     {"preset", MDS_CONF_ENUM, "generic", 0, 0, "generic|splunk_hec|elasticsearch", 0,
      "request shape: generic (JSON lines or array), Splunk HTTP Event Collector, Elasticsearch _bulk"},
     {"body", MDS_CONF_ENUM, "lines", 0, 0, "lines|array", 0,
@@ -52,7 +52,8 @@ static const struct mds_conf_key http_keys[] = {
      "largest request body (before gzip); bigger batches are split; a single larger event is refused"},
     {"gzip", MDS_CONF_BOOL, "false", 0, 0, NULL, 0, "compress request bodies (Content-Encoding: gzip)"},
     {"timeout", MDS_CONF_DURATION, "60S", 1000, 3600000, NULL, 0, "longest time one request may take"},
-    {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM file of CA certificates to trust instead of the system's"},
+    {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "PEM file of CA certificates to trust instead of the system's"},
     {"insecure", MDS_CONF_BOOL, "false", 0, 0, NULL, 0,
      "skip TLS certificate verification (testing only; warned about at every start)"},
     {"proxy", MDS_CONF_URL, NULL, 0, 0, NULL, 0, "HTTP proxy, http://host:port"},
@@ -64,16 +65,20 @@ static const struct mds_conf_key http_keys[] = {
     {"password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the password"},
     {"api_key_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
      "elasticsearch: file holding an API key (the base64 `encoded` value), sent as `Authorization: ApiKey`"},
-    {"api_key_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "elasticsearch: environment variable holding the API key"},
-    {"sourcetype", MDS_CONF_STRING, "microsoft:defender:alert", 0, 0, NULL, 0, "splunk_hec: sourcetype of every event"},
+    {"api_key_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "elasticsearch: environment variable holding the API key"},
+    {"sourcetype", MDS_CONF_STRING, "microsoft:defender:alert", 0, 0, NULL, 0,
+     "splunk_hec: sourcetype of every event"},
     {"source", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "splunk_hec: source of every event (default: the name of the mdesiem source it came from)"},
-    {"hostname", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "splunk_hec: host of every event (default: left to Splunk)"},
+    {"hostname", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "splunk_hec: host of every event (default: left to Splunk)"},
     {"index", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "elasticsearch: target index or data stream (default defender-alerts); splunk_hec: index (default: the "
      "token's)"},
     {"action", MDS_CONF_ENUM, "index", 0, 0, "index|create", 0,
-     "elasticsearch: bulk action; create is required by data streams (an existing _id then counts as delivered)"},
+     "elasticsearch: bulk action; create is required by data streams (an existing _id then counts as "
+     "delivered)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -85,18 +90,18 @@ struct http_out {
     const char *content_type;
     size_t max_batch;
     int gzip;
-    char *secret;      /* the credential, for scrubbing excerpts */
-    char *auth_header; /* "Authorization: ..." or NULL */
+    char *secret;         /* the credential, for scrubbing excerpts */
+    char *auth_header;    /* "Authorization: ..." or NULL */
     struct mds_buf body;  /* every request of the batch, back to back */
     struct mds_buf unit;  /* one encoded event */
     struct mds_buf zbody; /* one compressed request */
     size_t *cuts;         /* end of request i in body */
     size_t *firsts;       /* first event of request i */
     size_t ncuts, cuts_cap;
-    size_t req_start;     /* where the open request begins in body */
-    int open;             /* a request is being built */
+    size_t req_start; /* where the open request begins in body */
+    int open;         /* a request is being built */
     struct mds_http_resp resp;
-    struct mds_json json; /* Elasticsearch bulk responses */
+    struct mds_json json;                /* Elasticsearch bulk responses */
     unsigned char memo[EVP_MAX_MD_SIZE]; /* batch whose first memo_done requests were accepted */
     size_t memo_done;
 };
@@ -105,8 +110,8 @@ struct http_out {
 
 static mds_err conf_error(struct mds_output *o, const char *key, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name, key,
-             what);
+    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name,
+             key, what);
     return MDS_ERR_CONFIG;
 }
 
@@ -121,13 +126,25 @@ static int is_set(const struct mds_conf_section *sec, const char *key)
 /* Keys that belong to another preset are mistakes worth naming. */
 static mds_err check_preset_keys(struct mds_output *o, enum mds_http_preset p, char *err, size_t errlen)
 {
+    enum { GEN = 1u << MDS_HTTP_GENERIC, HEC = 1u << MDS_HTTP_SPLUNK_HEC, ES = 1u << MDS_HTTP_ELASTICSEARCH };
     static const struct {
         const char *key;
-        unsigned presets; /* bit per preset where the key applies */
+        unsigned presets; /* where the key applies */
     } only[] = {
-        {"body", 1}, {"content_type", 1}, {"user", 5}, {"password_file", 5}, {"password_env", 5},
-        {"api_key_file", 4}, {"api_key_env", 4}, {"sourcetype", 2}, {"source", 2}, {"hostname", 2},
-        {"index", 6}, {"action", 4}, {"token_file", 3}, {"token_env", 3},
+        {"body", GEN},
+        {"content_type", GEN},
+        {"user", GEN | ES},
+        {"password_file", GEN | ES},
+        {"password_env", GEN | ES},
+        {"api_key_file", ES},
+        {"api_key_env", ES},
+        {"sourcetype", HEC},
+        {"source", HEC},
+        {"hostname", HEC},
+        {"index", HEC | ES},
+        {"action", ES},
+        {"token_file", GEN | HEC},
+        {"token_env", GEN | HEC},
     };
     static const char *const names[] = {"generic", "splunk_hec", "elasticsearch"};
     char why[128];
@@ -173,8 +190,7 @@ static mds_err base64(const char *in, size_t n, char **out)
 }
 
 /* Builds the Authorization header line from the configured credential. */
-static mds_err make_auth(struct mds_output *o, struct http_out *h, const char *scheme, const char *user,
-                         char *err, size_t errlen)
+static mds_err make_auth(struct http_out *h, const char *scheme, const char *user)
 {
     char *cred = NULL, *b64 = NULL;
     mds_err rc = MDS_OK;
@@ -197,7 +213,6 @@ static mds_err make_auth(struct mds_output *o, struct http_out *h, const char *s
         explicit_bzero(b64, strlen(b64));
         mds_free(b64);
     }
-    (void)o, (void)err, (void)errlen;
     return h->auth_header ? MDS_OK : MDS_ERR_NOMEM;
 }
 
@@ -211,23 +226,24 @@ static mds_err read_credentials(struct mds_output *o, struct http_out *h, char *
                 (is_set(o->sec, "api_key_file") || is_set(o->sec, "api_key_env"));
     mds_err rc;
     if (kinds > 1)
-        return conf_error(o, "user", err, errlen, "set one kind of credential: a token, user + password, or an API key");
+        return conf_error(o, "user", err, errlen,
+                          "set one kind of credential: a token, user + password, or an API key");
     if (p == MDS_HTTP_SPLUNK_HEC) {
         if ((rc = mds_conf_secret(o->conf, o->sec, "token", 0, &h->secret, err, errlen)))
             return rc;
-        return make_auth(o, h, "Splunk", NULL, err, errlen);
+        return make_auth(h, "Splunk", NULL);
     }
     if (user) {
         if ((rc = mds_conf_secret(o->conf, o->sec, "password", 0, &h->secret, err, errlen)))
             return rc;
-        return make_auth(o, h, "Basic", user, err, errlen);
+        return make_auth(h, "Basic", user);
     }
     if (is_set(o->sec, "password_file") || is_set(o->sec, "password_env"))
         return conf_error(o, "user", err, errlen, "a password needs a user");
     const char *prefix = p == MDS_HTTP_ELASTICSEARCH ? "api_key" : "token";
     if ((rc = mds_conf_secret(o->conf, o->sec, prefix, 1, &h->secret, err, errlen)) || !h->secret)
         return rc;
-    return make_auth(o, h, p == MDS_HTTP_ELASTICSEARCH ? "ApiKey" : "Bearer", NULL, err, errlen);
+    return make_auth(h, p == MDS_HTTP_ELASTICSEARCH ? "ApiKey" : "Bearer", NULL);
 }
 
 static mds_err read_conf(struct mds_output *o, struct http_out *h, char *err, size_t errlen)
@@ -254,8 +270,8 @@ static mds_err read_conf(struct mds_output *o, struct http_out *h, char *err, si
     h->content_type = mds_conf_str(o->sec, "content_type");
     if (!h->content_type)
         h->content_type = b->preset == MDS_HTTP_GENERIC && !b->array ? "application/x-ndjson"
-                          : b->preset == MDS_HTTP_ELASTICSEARCH       ? "application/x-ndjson"
-                                                                      : "application/json";
+                          : b->preset == MDS_HTTP_ELASTICSEARCH      ? "application/x-ndjson"
+                                                                     : "application/json";
     h->max_batch = (size_t)mds_conf_bytes(o->sec, "max_batch_bytes");
     h->gzip = mds_conf_bool(o->sec, "gzip");
     if ((rc = set_url(o, h)))
@@ -286,8 +302,9 @@ static mds_err http_create(struct mds_output *o, char *err, size_t errlen)
         .max_body = MAX_RESPONSE,
     };
     if (h->hconf.insecure)
-        mds_warn(o->tag, "insecure = true: TLS certificates are NOT verified; anyone on the path can read and "
-                         "change these events and the credentials");
+        mds_warn(o->tag,
+                 "insecure = true: TLS certificates are NOT verified; anyone on the path can read and "
+                 "change these events and the credentials");
     h->http = mds_http_create(&h->hconf);
     return h->http ? MDS_OK : MDS_ERR_NOMEM;
 }
@@ -322,7 +339,8 @@ static mds_err open_request(struct http_out *h, size_t first)
 {
     if (h->ncuts == h->cuts_cap) {
         size_t cap = h->cuts_cap ? 2 * h->cuts_cap : 16;
-        size_t *c = mds_realloc(h->cuts, cap * sizeof *c), *f = c ? mds_realloc(h->firsts, cap * sizeof *f) : NULL;
+        size_t *c = mds_realloc(h->cuts, cap * sizeof *c),
+               *f = c ? mds_realloc(h->firsts, cap * sizeof *f) : NULL;
         if (c)
             h->cuts = c;
         if (!f)
@@ -352,8 +370,9 @@ static mds_err place_unit(struct http_out *h, size_t i, char *err, size_t errlen
     size_t frame = is_array(h) ? 2 : 0, sep = is_array(h) ? 1 : 0;
     mds_err rc = MDS_OK;
     if (h->unit.len + frame > h->max_batch) {
-        snprintf(err, errlen, "event %zu of the batch is %zu bytes once encoded, above max_batch_bytes = %zu; "
-                              "nothing of this batch was sent (raise max_batch_bytes to what the receiver accepts)",
+        snprintf(err, errlen,
+                 "event %zu of the batch is %zu bytes once encoded, above max_batch_bytes = %zu; "
+                 "nothing of this batch was sent (raise max_batch_bytes to what the receiver accepts)",
                  i + 1, h->unit.len + frame, h->max_batch);
         return MDS_ERR_LIMIT;
     }
@@ -379,7 +398,8 @@ static mds_err build_requests(struct http_out *h, const struct mds_batch *b, cha
     if (!rc && h->open)
         rc = close_request(h);
     if (rc == MDS_ERR_LIMIT && !*err)
-        snprintf(err, errlen, "the batch encodes to more than %lld bytes: lower batch_size", (long long)MAX_BODY_TOTAL);
+        snprintf(err, errlen, "the batch encodes to more than %lld bytes: lower batch_size",
+                 (long long)MAX_BODY_TOTAL);
     return rc;
 }
 
@@ -460,7 +480,8 @@ static mds_err check_bulk(struct http_out *h, size_t first, size_t expected, cha
         return MDS_OK;
     size_t failed = 0, transient = 0, k = 0;
     char first_reason[256] = "";
-    for (int it = items >= 0 ? items + 1 : 0; items >= 0 && it < mds_json_skip(j, items); it = mds_json_skip(j, it), k++) {
+    for (int it = items >= 0 ? items + 1 : 0; items >= 0 && it < mds_json_skip(j, items);
+         it = mds_json_skip(j, it), k++) {
         int action = it + 2, status = mds_json_find(j, action, "status");
         int64_t st = 0;
         if (j->tok[it].type != JSMN_OBJECT || j->tok[it].size < 1 || mds_json_int(j, status, &st))
@@ -478,7 +499,8 @@ static mds_err check_bulk(struct http_out *h, size_t first, size_t expected, cha
         }
     }
     if (k != expected) {
-        snprintf(err, errlen, "Elasticsearch reported errors with %zu items for %zu documents; retrying them all", k,
+        snprintf(err, errlen,
+                 "Elasticsearch reported errors with %zu items for %zu documents; retrying them all", k,
                  expected);
         return MDS_ERR_RETRY;
     }
@@ -527,8 +549,8 @@ static void batch_digest(const struct mds_batch *b, unsigned char *md)
     EVP_Digest(b->data, b->len, md, &len, EVP_sha256(), NULL);
 }
 
-static mds_err http_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms, char *err,
-                            size_t errlen)
+static mds_err http_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms,
+                            char *err, size_t errlen)
 {
     struct http_out *h = o->ctx;
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -541,13 +563,14 @@ static mds_err http_deliver(struct mds_output *o, const struct mds_batch *b, int
         done = memcmp(md, h->memo, sizeof md) == 0 ? h->memo_done : 0;
         memcpy(h->memo, md, sizeof md);
         if (done)
-            mds_info(o->tag, "resuming a batch at request %zu of %zu: the first were accepted", done + 1, h->ncuts);
+            mds_info(o->tag, "resuming a batch at request %zu of %zu: the first were accepted", done + 1,
+                     h->ncuts);
     }
     for (size_t i = done; i < h->ncuts; i++) {
         size_t start = i ? h->cuts[i - 1] : 0;
         size_t events = (i + 1 < h->ncuts ? h->firsts[i + 1] : b->count) - h->firsts[i];
-        if ((rc = post_one(h, h->body.data + start, h->cuts[i] - start, h->firsts[i], events, retry_after_ms, err,
-                           errlen)))
+        if ((rc = post_one(h, h->body.data + start, h->cuts[i] - start, h->firsts[i], events, retry_after_ms,
+                           err, errlen)))
             break;
         h->memo_done = i + 1;
     }

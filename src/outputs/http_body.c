@@ -53,8 +53,8 @@ static mds_err put_field(struct mds_buf *out, const char *name, const char *valu
     return rc ? rc : mds_buf_putc(out, ',');
 }
 
-static mds_err encode_hec(const struct mds_http_body_opts *o, const char *p, size_t n, const struct mds_record *r,
-                          struct mds_buf *out)
+static mds_err encode_hec(const struct mds_http_body_opts *o, const char *p, size_t n,
+                          const struct mds_record *r, struct mds_buf *out)
 {
     mds_ticks t = r->version > 0 ? r->version : r->ingest_time;
     const char *source = o->source ? o->source : r->source ? r->source : "mdesiem";
@@ -75,8 +75,8 @@ static mds_err encode_hec(const struct mds_http_body_opts *o, const char *p, siz
     return rc ? rc : mds_buf_puts(out, "}\n");
 }
 
-static mds_err encode_es(const struct mds_http_body_opts *o, const char *p, size_t n, const struct mds_event *ev,
-                         struct mds_buf *out)
+static mds_err encode_es(const struct mds_http_body_opts *o, const char *p, size_t n,
+                         const struct mds_event *ev, struct mds_buf *out)
 {
     char id[MDS_ES_ID_LEN + 1];
     mds_http_es_id(ev, id);
@@ -96,8 +96,10 @@ mds_err mds_http_encode_event(const struct mds_http_body_opts *o, const struct m
     const char *p = b->data + ev->off;
     mds_err rc;
     switch (o->preset) {
-    case MDS_HTTP_SPLUNK_HEC: return encode_hec(o, p, ev->len, ev->rec, out);
-    case MDS_HTTP_ELASTICSEARCH: return encode_es(o, p, ev->len, ev, out);
+    case MDS_HTTP_SPLUNK_HEC:
+        return encode_hec(o, p, ev->len, ev->rec, out);
+    case MDS_HTTP_ELASTICSEARCH:
+        return encode_es(o, p, ev->len, ev, out);
     default:
         if (o->array)
             return mds_http_json_value(out, p, ev->len, 0);

@@ -30,7 +30,8 @@
 #define MSG_OVERHEAD 256 /* record framing librdkafka counts against message.max.bytes */
 
 static const struct mds_conf_key kafka_keys[] = {
-    {"brokers", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "bootstrap brokers, host:port[,host:port...]"},
+    {"brokers", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "bootstrap brokers, host:port[,host:port...]"},
     {"topic", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "topic every event is produced to"},
     {"security_protocol", MDS_CONF_ENUM, "plaintext", 0, 0, "plaintext|ssl|sasl_plaintext|sasl_ssl", 0,
      "how to talk to the brokers"},
@@ -38,7 +39,8 @@ static const struct mds_conf_key kafka_keys[] = {
      "SASL mechanism (sasl_plaintext, sasl_ssl)"},
     {"sasl_username", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "SASL user name"},
     {"sasl_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the SASL password"},
-    {"sasl_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the SASL password"},
+    {"sasl_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "environment variable holding the SASL password"},
     {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "ssl/sasl_ssl: PEM file of CA certificates to trust"},
     {"cert_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "ssl/sasl_ssl: client certificate (PEM)"},
     {"key_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "ssl/sasl_ssl: client private key (PEM)"},
@@ -61,8 +63,8 @@ struct kafka_out {
     const char *tag;
     int64_t timeout_ms;
     size_t max_message;
-    uintptr_t batch;         /* number of the batch being delivered */
-    size_t acked, failed;    /* its delivery reports so far */
+    uintptr_t batch;      /* number of the batch being delivered */
+    size_t acked, failed; /* its delivery reports so far */
     rd_kafka_resp_err_t first_err;
 };
 
@@ -85,16 +87,17 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     struct kafka_out *k = rd_kafka_opaque(rk);
-    enum mds_log_level l = level <= LOG_ERR ? MDS_LOG_ERROR : level <= LOG_WARNING ? MDS_LOG_WARN
-                           : level <= LOG_INFO                            ? MDS_LOG_INFO
-                                                                          : MDS_LOG_DEBUG;
+    enum mds_log_level l = level <= LOG_ERR       ? MDS_LOG_ERROR
+                           : level <= LOG_WARNING ? MDS_LOG_WARN
+                           : level <= LOG_INFO    ? MDS_LOG_INFO
+                                                  : MDS_LOG_DEBUG;
     mds_log(l, k ? k->tag : "output:kafka", "librdkafka %s: %s", fac, buf);
 }
 
 static mds_err conf_error(struct mds_output *o, const char *key, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name, key,
-             what);
+    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name,
+             key, what);
     return MDS_ERR_CONFIG;
 }
 
@@ -118,7 +121,8 @@ static mds_err set_security(rd_kafka_conf_t *c, struct mds_output *o, char *err,
     mds_err rc;
     if (!sasl && (mds_conf_str(o->sec, "sasl_username") || mds_conf_str(o->sec, "sasl_password_file") ||
                   mds_conf_str(o->sec, "sasl_password_env")))
-        return conf_error(o, "sasl_username", err, errlen, "needs security_protocol = sasl_plaintext or sasl_ssl");
+        return conf_error(o, "sasl_username", err, errlen,
+                          "needs security_protocol = sasl_plaintext or sasl_ssl");
     if (!ssl && (mds_conf_str(o->sec, "ca_file") || mds_conf_str(o->sec, "cert_file")))
         return conf_error(o, "ca_file", err, errlen, "needs security_protocol = ssl or sasl_ssl");
     if ((rc = set(c, "security.protocol", proto, o, err, errlen)))
@@ -136,8 +140,9 @@ static mds_err set_security(rd_kafka_conf_t *c, struct mds_output *o, char *err,
             return rc;
     }
     if (ssl && mds_conf_bool(o->sec, "insecure")) {
-        mds_warn(o->tag, "insecure = true: the brokers' certificates are NOT verified; anyone on the path can "
-                         "read and change these events");
+        mds_warn(o->tag,
+                 "insecure = true: the brokers' certificates are NOT verified; anyone on the path can "
+                 "read and change these events");
         if ((rc = set(c, "enable.ssl.certificate.verification", "false", o, err, errlen)) ||
             (rc = set(c, "ssl.endpoint.identification.algorithm", "none", o, err, errlen)))
             return rc;
@@ -148,7 +153,8 @@ static mds_err set_security(rd_kafka_conf_t *c, struct mds_output *o, char *err,
     return set(c, "ssl.key.location", mds_conf_str(o->sec, "key_file"), o, err, errlen);
 }
 
-static mds_err build_conf(rd_kafka_conf_t *c, struct mds_output *o, struct kafka_out *k, char *err, size_t errlen)
+static mds_err build_conf(rd_kafka_conf_t *c, struct mds_output *o, struct kafka_out *k, char *err,
+                          size_t errlen)
 {
     char timeout[32], maxmsg[32];
     snprintf(timeout, sizeof timeout, "%lld", (long long)k->timeout_ms);
@@ -187,7 +193,8 @@ static mds_err new_producer(struct mds_output *o, struct kafka_out *k, char *err
     }
     if (!(k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, why, sizeof why))) { /* takes c only on success */
         rd_kafka_conf_destroy(c);
-        snprintf(err, errlen, "%s: [output %s]: cannot create the Kafka producer: %s", o->conf->path, o->name, why);
+        snprintf(err, errlen, "%s: [output %s]: cannot create the Kafka producer: %s", o->conf->path, o->name,
+                 why);
         return MDS_ERR_CONFIG;
     }
     return MDS_OK;
@@ -246,8 +253,9 @@ static mds_err check_sizes(struct kafka_out *k, const struct mds_batch *b, char 
     for (size_t i = 0; i < b->count; i++) {
         const struct mds_event *ev = &b->events[i];
         if (ev->len + ev->rec->id_len + MSG_OVERHEAD > k->max_message) {
-            snprintf(err, errlen, "event %u of record %.*s is %zu bytes, too large for max_message_bytes = %zu; "
-                                  "nothing of this batch was produced",
+            snprintf(err, errlen,
+                     "event %u of record %.*s is %zu bytes, too large for max_message_bytes = %zu; "
+                     "nothing of this batch was produced",
                      ev->part + 1, (int)(ev->rec->id_len > 200 ? 200 : ev->rec->id_len), ev->rec->id, ev->len,
                      k->max_message);
             return MDS_ERR_LIMIT;
@@ -257,14 +265,15 @@ static mds_err check_sizes(struct kafka_out *k, const struct mds_batch *b, char 
 }
 
 /* Queues one message, waiting while the local queue is full. */
-static rd_kafka_resp_err_t produce_one(struct kafka_out *k, const struct mds_batch *b, const struct mds_event *ev,
-                                       int64_t deadline)
+static rd_kafka_resp_err_t produce_one(struct kafka_out *k, const struct mds_batch *b,
+                                       const struct mds_event *ev, int64_t deadline)
 {
     for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(ev->rec->id, ev->rec->id_len), RD_KAFKA_V_VALUE((void *)(b->data + ev->off), ev->len),
-            RD_KAFKA_V_OPAQUE((void *)k->batch), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_KEY(ev->rec->id, ev->rec->id_len),
+                              RD_KAFKA_V_VALUE((void *)(b->data + ev->off), ev->len),
+                              RD_KAFKA_V_OPAQUE((void *)k->batch), RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return e;
         if (mds_shutdown_requested() || mds_mono_ms() >= deadline)
@@ -296,18 +305,19 @@ static mds_err verdict(struct kafka_out *k, size_t count, char *err, size_t errl
         snprintf(err, errlen, "%zu of %zu messages to topic %s failed: %s", k->failed, count, k->topic,
                  rd_kafka_err2str(e));
     else
-        snprintf(err, errlen, "%zu of %zu messages to topic %s were not acknowledged in time", count - k->acked,
-                 count, k->topic);
-    if (e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
-        e == RD_KAFKA_RESP_ERR__AUTHENTICATION || e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+        snprintf(err, errlen, "%zu of %zu messages to topic %s were not acknowledged in time",
+                 count - k->acked, count, k->topic);
+    if (e == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        e == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED || e == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+        e == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
         return MDS_ERR_AUTH;
     if (e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
         return MDS_ERR_LIMIT;
     return mds_shutdown_requested() && !k->failed ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
 }
 
-static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms, char *err,
-                             size_t errlen)
+static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms,
+                             char *err, size_t errlen)
 {
     struct kafka_out *k = o->ctx;
     int64_t deadline = mds_mono_ms() + k->timeout_ms;
@@ -322,8 +332,8 @@ static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, in
         rd_kafka_resp_err_t e = produce_one(k, b, &b->events[i], deadline);
         if (e) {
             abandon(k);
-            snprintf(err, errlen, "cannot queue message %zu of %zu for topic %s: %s", i + 1, b->count, k->topic,
-                     rd_kafka_err2str(e));
+            snprintf(err, errlen, "cannot queue message %zu of %zu for topic %s: %s", i + 1, b->count,
+                     k->topic, rd_kafka_err2str(e));
             return mds_shutdown_requested() ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
         }
     }

@@ -138,7 +138,8 @@ ruleset(name="udp") { action(type="omfile" file="$RS_DIR/udp.log" template="raw"
 ruleset(name="tcp") { action(type="omfile" file="$RS_DIR/tcp.log" template="raw") }
 ruleset(name="tls") { action(type="omfile" file="$RS_DIR/tls.log" template="raw") }
 CONF
-    rsyslogd -n -f "$RS_DIR/rsyslog.conf" -i "$RS_DIR/rsyslogd.pid" >>"$RS_DIR/rsyslogd.out" 2>&1 &
+    # timeout bounds it even if this script is killed before its cleanup runs
+    timeout 900 rsyslogd -n -f "$RS_DIR/rsyslog.conf" -i "$RS_DIR/rsyslogd.pid" >>"$RS_DIR/rsyslogd.out" 2>&1 &
     RS_PID=$!
     MDS_PIDS+=("$RS_PID")
     wait_for 20 rs_listening || { cat "$RS_DIR/rsyslogd.out" >&2; fail "rsyslogd did not start"; }

@@ -30,7 +30,11 @@ format = json
 type = syslog
 address = tls://localhost:$RS_TLS_PORT
 ca_file = $MDS_TEST_TMP/certs/ca.pem
-format = json"
+format = json
+
+[output archive]
+type = file
+path = $MDS_TEST_TMP/archive.jsonl"
 write_graph_config "$MDS_TEST_TMP/mdesiem.ini" "$outputs" "" "batch_size = 50"
 "$MDESIEM" once -c "$MDS_TEST_TMP/mdesiem.ini" >"$MDS_TEST_TMP/once.out" 2>"$MDS_TEST_TMP/once.err" ||
     { tail -20 "$MDS_TEST_TMP/once.err" >&2; fail "once failed"; }
@@ -45,6 +49,8 @@ check() { # FILE SKIP ARGS...: waits for N lines after the first SKIP, then comp
         >"$MDS_TEST_TMP/check.out" || fail "$f does not match the alerts"
     echo "$(basename "$f"): $(cat "$MDS_TEST_TMP/check.out")"
 }
+# the file output (deliver, not deliver_batch) still gets every record as is
+cmp <(sort "$MDS_TEST_TMP/archive.jsonl") <(sort "$MDS_TEST_TMP/alerts.jsonl") || fail "the file output differs"
 check "$RS_DIR/udp.log" 0 --exact
 check "$RS_DIR/tcp.log" 0 --exact
 check "$RS_DIR/tls.log" 0 --exact

@@ -41,7 +41,8 @@ static void receiver_start(struct receiver *r, const char *mode, const char *aut
     r->pid = fork();
     assert_true(r->pid >= 0);
     if (r->pid == 0) {
-        const char *argv[12] = {"python3", script, "--port-file", portfile, "--mode", mode, "--lifetime", "120"};
+        const char *argv[12] = {"python3", script, "--port-file", portfile,
+                                "--mode",  mode,   "--lifetime",  "120"};
         int n = 8;
         if (auth) {
             argv[n++] = "--auth";
@@ -144,7 +145,8 @@ static void receiver_plan(struct receiver *r, const char *plan)
 static mds_err open_http(struct harness *h, const char *url, const char *extra, char *err, size_t errlen)
 {
     char ini[2048];
-    snprintf(ini, sizeof ini, "[output h]\ntype = http\nurl = %s\ntimeout = 10S\n%s\n", url, extra ? extra : "");
+    snprintf(ini, sizeof ini, "[output h]\ntype = http\nurl = %s\ntimeout = 10S\n%s\n", url,
+             extra ? extra : "");
     return harness_open(h, ini, "h", err, errlen);
 }
 
@@ -216,15 +218,17 @@ static void test_generic_array_gzip_bearer(void **state)
     char err[512], want[1024];
     receiver_start(&r, "generic", "Bearer s3cret-token");
     setenv("MDS_TEST_TOKEN", "s3cret-token", 1);
-    assert_int_equal(open_http(&h, r.url, "body = array\ngzip = true\ntoken_env = MDS_TEST_TOKEN", err, sizeof err),
-                     MDS_OK);
+    assert_int_equal(
+        open_http(&h, r.url, "body = array\ngzip = true\ntoken_env = MDS_TEST_TOKEN", err, sizeof err),
+        MDS_OK);
     add_mixed(&h);
     assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
     size_t n = receiver_requests(&r, rq, 4);
     assert_int_equal(n, 1);
     assert_string_equal(rq[0].encoding, "gzip");
     assert_string_equal(rq[0].ctype, "application/json");
-    snprintf(want, sizeof want, "[%s,%s,\"CEF:0|Microsoft|Defender|1|x|\\\"quoted\\\" name|9|cs1=a\\\\=b\"]", ev1, ev2);
+    snprintf(want, sizeof want, "[%s,%s,\"CEF:0|Microsoft|Defender|1|x|\\\"quoted\\\" name|9|cs1=a\\\\=b\"]",
+             ev1, ev2);
     assert_string_equal(rq[0].body.data, want);
     free_requests(rq, n);
     harness_close(&h);
@@ -318,7 +322,8 @@ static void test_splunk_hec(void **state)
              "{\"time\":1700000001.000,\"source\":\"test\",\"sourcetype\":\"microsoft:defender:alert\","
              "\"index\":\"defender\",\"event\":%s}\n"
              "{\"time\":1700000002.000,\"source\":\"test\",\"sourcetype\":\"microsoft:defender:alert\","
-             "\"index\":\"defender\",\"event\":\"CEF:0|Microsoft|Defender|1|x|\\\"quoted\\\" name|9|cs1=a\\\\=b\"}\n",
+             "\"index\":\"defender\",\"event\":\"CEF:0|Microsoft|Defender|1|x|\\\"quoted\\\" "
+             "name|9|cs1=a\\\\=b\"}\n",
              ev1, ev2);
     assert_string_equal(rq[0].body.data, want);
     free_requests(rq, n);
@@ -378,7 +383,8 @@ static void test_elasticsearch_bulk(void **state)
     struct rq rq[8];
     char err[512];
     receiver_start(&r, "es", NULL);
-    assert_int_equal(open_http(&h, r.url, "preset = elasticsearch\nindex = alerts-test", err, sizeof err), MDS_OK);
+    assert_int_equal(open_http(&h, r.url, "preset = elasticsearch\nindex = alerts-test", err, sizeof err),
+                     MDS_OK);
     add_mixed(&h);
     const char *split[] = {"{\"id\":\"a4\",\"evidence\":1}", "{\"id\":\"a4\",\"evidence\":2}"};
     harness_add(&h, "a4", 5, "{}", split, 2);
@@ -411,7 +417,8 @@ static void test_elasticsearch_bulk(void **state)
     harness_close(&h);
 
     /* create: an _id that exists (409) counts as delivered */
-    assert_int_equal(open_http(&h, r.url, "preset = elasticsearch\naction = create", err, sizeof err), MDS_OK);
+    assert_int_equal(open_http(&h, r.url, "preset = elasticsearch\naction = create", err, sizeof err),
+                     MDS_OK);
     add_mixed(&h);
     receiver_plan(&r, "[{\"es_items\":[201,409,201]}]");
     assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
@@ -427,17 +434,21 @@ static void test_config_errors(void **state)
     (void)state;
     struct harness h;
     char err[512];
-    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "preset = splunk_hec", err, sizeof err), MDS_ERR_CONFIG);
+    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "preset = splunk_hec", err, sizeof err),
+                     MDS_ERR_CONFIG);
     assert_non_null(strstr(err, "token_file"));
     harness_close(&h);
-    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "preset = elasticsearch\nsourcetype = x", err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        open_http(&h, "http://127.0.0.1:1", "preset = elasticsearch\nsourcetype = x", err, sizeof err),
+        MDS_ERR_CONFIG);
     assert_non_null(strstr(err, "sourcetype"));
     harness_close(&h);
-    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "preset = elasticsearch\nindex = Upper", err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        open_http(&h, "http://127.0.0.1:1", "preset = elasticsearch\nindex = Upper", err, sizeof err),
+        MDS_ERR_CONFIG);
     harness_close(&h);
-    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "password_env = HOME", err, sizeof err), MDS_ERR_CONFIG);
+    assert_int_equal(open_http(&h, "http://127.0.0.1:1", "password_env = HOME", err, sizeof err),
+                     MDS_ERR_CONFIG);
     harness_close(&h);
     assert_int_equal(open_http(&h, "ftp://x", NULL, err, sizeof err), MDS_ERR_CONFIG);
     harness_close(&h);

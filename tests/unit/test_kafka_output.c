@@ -37,11 +37,13 @@ struct msg {
 /* Reads `topic` (all partitions, from the beginning) until `want`
  * messages arrived and then 500 ms more passed (to catch duplicates), or
  * limit_ms. Returns the count. */
-static size_t consume(const char *topic, int partitions, size_t want, struct msg *out, size_t max, int limit_ms)
+static size_t consume(const char *topic, int partitions, size_t want, struct msg *out, size_t max,
+                      int limit_ms)
 {
     char why[256];
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, why, sizeof why), RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, why, sizeof why),
+                     RD_KAFKA_CONF_OK);
     assert_int_equal(rd_kafka_conf_set(c, "group.id", "test-reader", why, sizeof why), RD_KAFKA_CONF_OK);
     assert_int_equal(rd_kafka_conf_set(c, "enable.auto.commit", "false", why, sizeof why), RD_KAFKA_CONF_OK);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, why, sizeof why);
@@ -74,8 +76,8 @@ static mds_err open_kafka(struct harness *h, const char *topic, const char *extr
 {
     char ini[1024];
     int own_timeout = extra && strstr(extra, "timeout");
-    snprintf(ini, sizeof ini, "[output k]\ntype = kafka\nbrokers = %s\ntopic = %s\n%s\n%s\n", bootstraps, topic,
-             own_timeout ? "" : "timeout = 10S", extra ? extra : "");
+    snprintf(ini, sizeof ini, "[output k]\ntype = kafka\nbrokers = %s\ntopic = %s\n%s\n%s\n", bootstraps,
+             topic, own_timeout ? "" : "timeout = 10S", extra ? extra : "");
     return harness_open(h, ini, "k", err, errlen);
 }
 
@@ -170,7 +172,8 @@ static void test_retried_produce_errors_no_duplicates(void **state)
     assert_int_equal(open_kafka(&h, "alerts-flaky", NULL, err, sizeof err), MDS_OK);
     add_alerts(&h, 2000, 100);
     rd_kafka_mock_push_request_errors(mc, KAFKA_API_PRODUCE, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
     assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
     size_t n = consume("alerts-flaky", 1, h.count, msgs, 2000, 20000);
     check_exactly_once(&h, msgs, n);
@@ -218,8 +221,9 @@ static void test_config_errors(void **state)
     assert_int_equal(open_kafka(&h, "t", "sasl_username = u", err, sizeof err), MDS_ERR_CONFIG);
     assert_non_null(strstr(err, "security_protocol"));
     harness_close(&h);
-    assert_int_equal(open_kafka(&h, "t", "security_protocol = sasl_plaintext\nsasl_username = u", err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        open_kafka(&h, "t", "security_protocol = sasl_plaintext\nsasl_username = u", err, sizeof err),
+        MDS_ERR_CONFIG);
     assert_non_null(strstr(err, "sasl_password"));
     harness_close(&h);
     setenv("MDS_TEST_KAFKA_PW", "pw-secret-987", 1);
