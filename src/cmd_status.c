@@ -89,9 +89,39 @@ static void print_output(const struct mds_output_status *s, void *arg)
     mds_buf_printf(&o->buf, ",\"delivered\":%lld}", (long long)s->delivered);
 }
 
+/* Stream sources: one row per partition, printed after the outputs. */
+static void print_partition(const struct mds_stream_partition *p, void *arg)
+{
+    struct status_out *o = arg;
+    char upd[40], lag[24] = "-";
+    fmt_time(p->updated, upd, sizeof upd);
+    if (p->committed >= 0 && p->high >= 0)
+        snprintf(lag, sizeof lag, "%lld", (long long)(p->high > p->committed ? p->high - p->committed : 0));
+    if (!o->json) {
+        if (o->first)
+            printf("\n%-20s %-20s %9s %12s %12s %10s  %s\n", "STREAM SOURCE", "EVENTHUB", "PARTITION", "COMMITTED",
+                   "HIGH", "LAG", "UPDATED");
+        o->first = 0;
+        printf("%-20s %-20s %9d %12lld %12lld %10s  %s\n", p->source, p->topic, (int)p->partition,
+               (long long)p->committed, (long long)p->high, lag, upd);
+        return;
+    }
+    mds_buf_puts(&o->buf, o->first ? "{" : ",{");
+    o->first = 0;
+    json_str_field(&o->buf, "source", p->source, 0);
+    json_str_field(&o->buf, "eventhub", p->topic, 1);
+    mds_buf_printf(&o->buf, ",\"partition\":%d", (int)p->partition);
+    mds_buf_printf(&o->buf, p->committed >= 0 ? ",\"committed\":%lld" : ",\"committed\":null", (long long)p->committed);
+    mds_buf_printf(&o->buf, p->high >= 0 ? ",\"high\":%lld" : ",\"high\":null", (long long)p->high);
+    mds_buf_printf(&o->buf, ",\"lag\":%s", lag[0] == '-' ? "null" : lag);
+    json_str_field(&o->buf, "updated", upd, 1);
+    mds_buf_putc(&o->buf, '}');
+}
+
 static const char usage[] = "usage: mdesiem status -c FILE [--json]\n\n"
                             "Shows each source's cursor, lag, last success and last error, and each\n"
-                            "output's outbox depth, from the state file named in FILE.\n";
+                            "output's outbox depth, and for stream sources each partition's committed\n"
+                            "offset, high watermark and lag, from the state file named in FILE.\n";
 
 static const char *state_path(struct mds_conf *conf)
 {
@@ -127,6 +157,11 @@ static int show(struct mds_db *db, int json)
                "LAST ERROR");
     if (!rc)
         rc = mds_db_each_output(db, print_output, &o);
+    o.first = 1;
+    if (json)
+        mds_buf_puts(&o.buf, "],\"partitions\":[");
+    if (!rc && mds_db_each_stream_partition(db, print_partition, &o) == MDS_ERR_STATE)
+        rc = MDS_ERR_STATE;
     if (json) {
         mds_buf_puts(&o.buf, "]}\n");
         fputs(o.buf.data, stdout);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "emulator/stream.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
@@ -17,6 +18,8 @@ static const struct mds_command commands[] = {
     {"run", "collect and deliver until stopped (SIGTERM/SIGINT; SIGHUP reloads)", mds_cmd_run},
     {"once", "one collection cycle of every source, deliver everything, exit", mds_cmd_once},
     {"status", "cursors, outbox depth and last errors per source and output", mds_cmd_status},
+    /* Temporary: the lead routes `emulate --stream...` here at merge. */
+    {"emulate-stream", "Streaming API producer / mock Kafka cluster (see --help)", mds_emu_stream_main},
     {"version", "print the version", cmd_version},
     {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
 };

@@ -2,8 +2,10 @@
 #include "core/engine.h"
 
 extern const struct mds_source_type mds_source_graph;
+extern const struct mds_source_type mds_source_eventhub;
 
 const struct mds_source_type *const mds_source_types[] = {
     &mds_source_graph,
+    &mds_source_eventhub,
     NULL,
 };
