@@ -139,8 +139,9 @@ static mds_err render_batch(struct mds_output *o, struct mds_format_ctx *ctx, co
                       *err ? err : mds_strerror(rc));
             return rc;
         }
-        for (size_t k = before; k < events->len; k++)
-            *count += events->data[k] == '\n';
+        for (const char *q = events->data + before, *end = events->data + events->len;
+             (q = memchr(q, '\n', (size_t)(end - q))); q++)
+            (*count)++;
     }
     return MDS_OK;
 }

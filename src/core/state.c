@@ -187,7 +187,16 @@ static mds_err configure(struct mds_db *db, const char *path, char *err, size_t 
 {
     char *msg = NULL;
     sqlite3_busy_timeout(db->sql, 30000);
-    if (sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;",
+    /* page_size takes effect only on a new file (before WAL is on): 16 KiB
+     * pages hold several stream records each, which cuts page writes and
+     * syscalls per record by about 4 compared with 4 KiB. secure_delete =
+     * FAST still zeroes deleted records on pages that are written anyway,
+     * but does not rewrite freed pages just to zero them: Debian's default
+     * (ON) doubled the writes of an outbox that deletes every record it
+     * delivered. */
+    if (sqlite3_exec(db->sql,
+                     "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "PRAGMA foreign_keys=OFF; PRAGMA secure_delete=FAST;",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, msg ? msg : "?");
         sqlite3_free(msg);

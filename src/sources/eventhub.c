@@ -224,6 +224,8 @@ static mds_err setup_client(struct eventhub *eh, char *err, size_t errlen)
         {"session.timeout.ms", session},
         {"heartbeat.interval.ms", heartbeat},
         {"max.poll.interval.ms", "300000"},
+        /* `once` ends at the partitions' ends: an idle fetch is answered sooner */
+        {"fetch.wait.max.ms", mds_engine_once(eh->src->engine) ? "100" : "500"},
     };
     mds_err rc = MDS_OK;
     for (size_t i = 0; !rc && i < sizeof kv / sizeof kv[0]; i++)

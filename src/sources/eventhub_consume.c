@@ -401,6 +401,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             if (add_part(eh, l->elems[i].partition))
                 mds_error(eh->src->tag, "out of memory tracking partition %d", (int)l->elems[i].partition);
         rd_kafka_assign(rk, l);
+        if (!eh->assigned)
+            eh->assigned_ms = mds_mono_ms();
         eh->assigned = 1;
         eh->need_committed = 1;
     } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -560,8 +562,11 @@ static mds_err consume(struct eventhub *eh, int once, int *progress, char *err, 
     for (;;) {
         if (mds_shutdown_requested())
             return MDS_ERR_STOPPED;
-        if (once && caught_up(eh))
+        if (once && caught_up(eh)) {
+            mds_info(eh->src->tag, "caught up: %lld records in %lld messages, %.3f s after the assignment",
+                     eh->counts.records, eh->counts.messages, (double)(mds_mono_ms() - eh->assigned_ms) / 1000.0);
             return MDS_OK;
+        }
         int got = poll_once(eh, &rc);
         if (rc) {
             eh->broken = 1; /* the message is not fully in the batch: its offset must not move */

@@ -69,6 +69,7 @@ struct eventhub {
     struct eh_part *parts;
     size_t nparts, partcap;
     int assigned;       /* an assignment (maybe empty) arrived */
+    int64_t assigned_ms; /* when the first one did */
     int need_committed; /* ask the coordinator for the committed offsets */
     int closing;
     int broken;         /* a store failed: reopen from the committed offsets */
