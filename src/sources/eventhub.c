@@ -83,7 +83,8 @@ static const struct mds_conf_key eventhub_keys[] = {
     {"max_message_bytes", MDS_CONF_SIZE, "4M", 1024, INT64_C(256) << 20, NULL, 0,
      "largest message accepted; a larger one goes to the dead-letter file, never cut"},
     {"batch_records", MDS_CONF_INT, "20000", 1, 1000000, NULL, 0,
-     "most records stored in the outbox in one transaction"},
+     "most records stored in the outbox in one transaction (under an eps_throttle, at most a quarter "
+     "second's worth)"},
     {"commit_interval", MDS_CONF_DURATION, "1S", 100, 60000, NULL, 0,
      "offsets of stored messages are committed to Kafka at most this often (and at every rebalance and stop)"},
     {"stall_timeout", MDS_CONF_DURATION, "60S", 1000, 3600000, NULL, 0,
@@ -281,6 +282,11 @@ static mds_err setup_options(struct eventhub *eh, char *err, size_t errlen)
     eh->dedupe_window_ms = mds_conf_ms(sec, "dedupe_window");
     eh->max_message_bytes = (size_t)mds_conf_bytes(sec, "max_message_bytes");
     eh->batch_records = (size_t)mds_conf_int(sec, "batch_records");
+    /* Under an EPS throttle a batch waits for its tokens before it is
+     * stored: keep that wait near a quarter of a second. */
+    double eps = eh->src->throttle.rate;
+    if (eps > 0 && (double)eh->batch_records > eps / 4)
+        eh->batch_records = eps / 4 >= 100 ? (size_t)(eps / 4) : 100;
     eh->commit_interval_ms = mds_conf_ms(sec, "commit_interval");
     eh->stall_timeout_ms = mds_conf_ms(sec, "stall_timeout");
     if (mds_conf_str(sec, "proxy"))

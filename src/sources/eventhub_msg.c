@@ -104,10 +104,10 @@ void mds_eh_split_finish(struct mds_eh_split *s)
 
 static mds_err grow(struct mds_eh_split *s, size_t want)
 {
-    if (want <= s->cap)
-        return MDS_OK;
     if (want > s->max_records)
         return MDS_ERR_LIMIT;
+    if (want <= s->cap)
+        return MDS_OK;
     size_t cap = s->cap ? s->cap : 64;
     while (cap < want)
         cap *= 2;
