@@ -425,17 +425,17 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 }
 
 /* librdkafka's own log lines, on its threads: only the source's tag,
- * which never changes, is read. */
+ * which never changes, is read. Connection failures also arrive as error
+ * events (error_cb), which are what the user sees; the log lines repeat
+ * them and go to debug, except configuration warnings. */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     const struct eventhub *eh = rd_kafka_opaque(rk);
     const char *tag = eh ? eh->src->tag : "kafka";
-    if (level <= LOG_ERR)
-        mds_error(tag, "%s: %s", fac, buf);
-    else if (level <= LOG_WARNING)
-        mds_warn(tag, "%s: %s", fac, buf);
+    if (level <= LOG_WARNING && strcmp(fac, "CONFWARN") == 0)
+        mds_warn(tag, "kafka configuration: %s", buf);
     else
-        mds_debug(tag, "%s: %s", fac, buf);
+        mds_debug(tag, "kafka %s: %s", fac, buf);
 }
 
 /* ---- opening and closing ---- */
