@@ -26,7 +26,8 @@ const struct mds_conf_key mds_service_keys[] = {
 };
 
 const struct mds_conf_key mds_source_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "source type: graph, eventhub, ... (one section per type below)"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "source type: graph, eventhub, ... (one section per type below)"},
     {"outputs", MDS_CONF_LIST, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
      "names of the [output] sections this source delivers to"},
     {"recurrence", MDS_CONF_DURATION, "5M", 1000, 7 * 86400000LL, NULL, 0,

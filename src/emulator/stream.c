@@ -172,7 +172,7 @@ static int value_flag(struct opts *o, const char *f, const char *v)
     if (strcmp(f, "--eps") == 0)
         return parse_rate(f, v, 1e9, &o->eps) ? -1 : 1;
     if (strcmp(f, "--events") == 0)
-        return parse_ll(f, v, 0, INT64_C(1) << 50, &o->events) ? -1 : 1;
+        return parse_ll(f, v, 0, INT64_C(1) << 40, &o->events) ? -1 : 1;
     if (strcmp(f, "--partitions") == 0)
         return parse_int(f, v, 1000, &o->partitions);
     if (strcmp(f, "--brokers") == 0)
@@ -213,7 +213,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         i++;
     }
     if (!o->mock == !o->broker) {
-        fprintf(stderr, "mdesiem emulate: give exactly one of --stream kafka://HOST:PORT and --stream-mock\n");
+        fprintf(stderr,
+                "mdesiem emulate: give exactly one of --stream kafka://HOST:PORT and --stream-mock\n");
         return -1;
     }
     if (o->broker && !o->topic) {
@@ -247,11 +248,14 @@ static rd_kafka_t *new_producer(const char *bootstrap, struct counts *c)
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     static const char *const kv[][2] = {
-        {"linger.ms", "10"}, {"queue.buffering.max.kbytes", "1048576"},
-        {"queue.buffering.max.messages", "1000000"}, {"enable.idempotence", "false"},
+        {"linger.ms", "10"},
+        {"queue.buffering.max.kbytes", "1048576"},
+        {"queue.buffering.max.messages", "1000000"},
+        {"enable.idempotence", "false"},
         {"message.max.bytes", "4000000"},
     };
-    if (bootstrap && rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK)
+    if (bootstrap &&
+        rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK)
         goto fail;
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err) != RD_KAFKA_CONF_OK)
@@ -281,7 +285,9 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic)
         n = md->topics[0].partition_cnt;
     else
         mds_error(TAG, "cannot read the partitions of topic %s: %s", topic,
-                  rd_kafka_err2str(e ? e : md->topic_cnt ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+                  rd_kafka_err2str(e               ? e
+                                   : md->topic_cnt ? md->topics[0].err
+                                                   : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
     if (md)
         rd_kafka_metadata_destroy(md);
     if (rkt)
@@ -292,9 +298,9 @@ static int topic_partitions(rd_kafka_t *rk, const char *topic)
 static int send_body(rd_kafka_t *rk, const char *topic, int partition, const struct mds_buf *b)
 {
     for (;;) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-                                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                                  RD_KAFKA_V_VALUE(b->data, b->len), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(b->data, b->len), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
             return 0;
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || mds_shutdown_requested()) {
@@ -327,7 +333,8 @@ static void pace(rd_kafka_t *rk, double eps, long long records, int64_t start_ms
 static int produce_one(rd_kafka_t *rk, const struct opts *o, const struct mds_emu_stream_gen *g, uint64_t m,
                        int partitions, struct mds_buf *b, struct counts *c)
 {
-    int n, limit = o->events >= 0 ? (int)(o->events - c->records < 100000 ? o->events - c->records : 100000) : 0;
+    int n,
+        limit = o->events >= 0 ? (int)(o->events - c->records < 100000 ? o->events - c->records : 100000) : 0;
     int part = (int)(m % (uint64_t)partitions);
     mds_buf_reset(b);
     if (mds_emu_stream_message(g, m, limit, b, &n) || send_body(rk, o->topic, part, b))

@@ -28,8 +28,8 @@ int mds_emu_stream_main(int argc, char **argv);
 
 struct mds_emu_stream_gen {
     uint64_t seed;
-    mds_ticks base;          /* time of message 0 */
-    int max_records;         /* records per message: 1 .. max_records */
+    mds_ticks base;  /* time of message 0 */
+    int max_records; /* records per message: 1 .. max_records */
     char tenant[40];
 };
 

@@ -26,7 +26,10 @@ static uint64_t next(struct rng *r)
     return z ^ (z >> 31);
 }
 
-static unsigned pick(struct rng *r, unsigned n) { return (unsigned)(next(r) % n); }
+static unsigned pick(struct rng *r, unsigned n)
+{
+    return (unsigned)(next(r) % n);
+}
 
 /* ---- a tiny JSON object writer: the first error sticks ---- */
 
@@ -63,7 +66,10 @@ static void boolean(struct w *w, const char *k, int v)
         w->err = mds_buf_puts(w->b, v ? "true" : "false");
 }
 
-static void null(struct w *w, const char *k) { str(w, k, NULL); }
+static void null(struct w *w, const char *k)
+{
+    str(w, k, NULL);
+}
 
 static void stamp(struct w *w, const char *k, mds_ticks t)
 {
@@ -73,7 +79,10 @@ static void stamp(struct w *w, const char *k, mds_ticks t)
 }
 
 /* A value that is itself JSON, written as a string (AdditionalFields). */
-static void encoded(struct w *w, const char *k, const char *json) { str(w, k, json); }
+static void encoded(struct w *w, const char *k, const char *json)
+{
+    str(w, k, json);
+}
 
 static void hex(struct rng *r, char *out, int digits)
 {
@@ -98,9 +107,12 @@ struct account {
 };
 
 static const struct account accounts[NACCOUNTS] = {
-    {"contoso", "alice", "alice@contoso.com", 1103},   {"contoso", "bob", "bob@contoso.com", 1104},
-    {"contoso", "svc-backup", NULL, 1201},             {"nt authority", "system", NULL, 18},
-    {"contoso", "carol.admin", "carol.admin@contoso.com", 500}, {"fabrikam", "dave", "dave@fabrikam.com", 1432},
+    {"contoso", "alice", "alice@contoso.com", 1103},
+    {"contoso", "bob", "bob@contoso.com", 1104},
+    {"contoso", "svc-backup", NULL, 1201},
+    {"nt authority", "system", NULL, 18},
+    {"contoso", "carol.admin", "carol.admin@contoso.com", 500},
+    {"fabrikam", "dave", "dave@fabrikam.com", 1432},
 };
 
 struct proc {
@@ -108,26 +120,30 @@ struct proc {
 };
 
 static const struct proc procs[NPROCS] = {
-    {"powershell.exe", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "Microsoft Corporation",
-     "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3996", "Windows PowerShell",
-     "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"Get-Process | Where-Object {$_.CPU -gt 100}\""},
+    {"powershell.exe", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+     "Microsoft Corporation", "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3996",
+     "Windows PowerShell",
+     "powershell.exe -NoProfile -ExecutionPolicy Bypass -Command \"Get-Process | Where-Object {$_.CPU -gt "
+     "100}\""},
     {"cmd.exe", "C:\\Windows\\System32\\cmd.exe", "Microsoft Corporation",
      "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3636", "Windows Command Processor",
      "cmd.exe /c \"whoami /all > C:\\Users\\Public\\out.txt\""},
     {"svchost.exe", "C:\\Windows\\System32\\svchost.exe", "Microsoft Corporation",
      "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.1806", "Host Process for Windows Services",
      "svchost.exe -k netsvcs -p -s Schedule"},
-    {"chrome.exe", "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "Google LLC", "Google Chrome",
-     "121.0.6167.161", "Google Chrome", "\"chrome.exe\" --type=renderer --lang=en-US"},
+    {"chrome.exe", "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe", "Google LLC",
+     "Google Chrome", "121.0.6167.161", "Google Chrome", "\"chrome.exe\" --type=renderer --lang=en-US"},
     {"explorer.exe", "C:\\Windows\\explorer.exe", "Microsoft Corporation",
-     "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3996", "Windows Explorer", "C:\\Windows\\Explorer.EXE"},
+     "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3996", "Windows Explorer",
+     "C:\\Windows\\Explorer.EXE"},
     {"rundll32.exe", "C:\\Windows\\System32\\rundll32.exe", "Microsoft Corporation",
      "Microsoft\u00ae Windows\u00ae Operating System", "10.0.19041.3636", "Windows host process (Rundll32)",
      "rundll32.exe C:\\Users\\alice\\AppData\\Local\\Temp\\x.dll,DllRegisterServer"},
-    {"WINWORD.EXE", "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE", "Microsoft Corporation",
-     "Microsoft Office", "16.0.17231.20236", "Microsoft Word", "\"WINWORD.EXE\" /n \"C:\\Users\\bob\\Q3 \u00e9t\u00e9.docx\""},
-    {"python.exe", "C:\\Python312\\python.exe", "Python Software Foundation", "Python", "3.12.1",
-     "Python", "python.exe -c \"print('tab\\there')\""},
+    {"WINWORD.EXE", "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+     "Microsoft Corporation", "Microsoft Office", "16.0.17231.20236", "Microsoft Word",
+     "\"WINWORD.EXE\" /n \"C:\\Users\\bob\\Q3 \u00e9t\u00e9.docx\""},
+    {"python.exe", "C:\\Python312\\python.exe", "Python Software Foundation", "Python", "3.12.1", "Python",
+     "python.exe -c \"print('tab\\there')\""},
 };
 
 struct ctx {
@@ -198,8 +214,8 @@ static void file_hashes(struct ctx *c, struct w *w, const char *prefix, unsigned
 static void version_info(struct w *w, const char *prefix, const struct proc *p)
 {
     char k[96];
-    const char *cols[] = {"CompanyName", "ProductName", "ProductVersion", "InternalFileName", "OriginalFileName",
-                          "FileDescription"};
+    const char *cols[] = {"CompanyName",      "ProductName",      "ProductVersion",
+                          "InternalFileName", "OriginalFileName", "FileDescription"};
     const char *vals[] = {p->company, p->product, p->version, p->file, p->file, p->desc};
     for (int i = 0; i < 6; i++) {
         snprintf(k, sizeof k, "%sVersionInfo%s", prefix, cols[i]);
@@ -219,7 +235,8 @@ static void initiating(struct ctx *c, struct w *w)
     version_info(w, "InitiatingProcess", &procs[p]);
     num(w, "InitiatingProcessId", 1000 + (long long)pick(&c->r, 30000));
     str(w, "InitiatingProcessCommandLine", procs[p].cmdline);
-    stamp(w, "InitiatingProcessCreationTime", c->event_time - (mds_ticks)pick(&c->r, 36000) * MDS_TICKS_PER_SEC);
+    stamp(w, "InitiatingProcessCreationTime",
+          c->event_time - (mds_ticks)pick(&c->r, 36000) * MDS_TICKS_PER_SEC);
     str(w, "InitiatingProcessFolderPath", procs[p].folder);
     num(w, "InitiatingProcessParentId", 500 + (long long)pick(&c->r, 10000));
     str(w, "InitiatingProcessParentFileName", procs[parent].file);
@@ -227,7 +244,8 @@ static void initiating(struct ctx *c, struct w *w)
     str(w, "InitiatingProcessSignerType", pick(&c->r, 4) ? "OsVendor" : "ThirdParty");
     str(w, "InitiatingProcessSignatureStatus", pick(&c->r, 10) ? "Valid" : "Unsigned");
     str(w, "InitiatingProcessIntegrityLevel", pick(&c->r, 3) ? "Medium" : "High");
-    str(w, "InitiatingProcessTokenElevation", pick(&c->r, 3) ? "TokenElevationTypeLimited" : "TokenElevationTypeFull");
+    str(w, "InitiatingProcessTokenElevation",
+        pick(&c->r, 3) ? "TokenElevationTypeLimited" : "TokenElevationTypeFull");
     num(w, "InitiatingProcessLogonId", 100000 + (long long)pick(&c->r, 900000));
 }
 
@@ -288,9 +306,10 @@ static void process_events(struct ctx *c, struct w *w)
 
 static void network_events(struct ctx *c, struct w *w)
 {
-    static const char *const actions[] = {"ConnectionSuccess", "ConnectionFailed", "InboundConnectionAccepted",
-                                          "ListeningConnectionCreated"};
-    static const char *const urls[] = {"login.microsoftonline.com", "www.bing.com", NULL, "updates.example.net"};
+    static const char *const actions[] = {"ConnectionSuccess", "ConnectionFailed",
+                                          "InboundConnectionAccepted", "ListeningConnectionCreated"};
+    static const char *const urls[] = {"login.microsoftonline.com", "www.bing.com", NULL,
+                                       "updates.example.net"};
     char rip[32], lip[32];
     int pub = pick(&c->r, 3) != 0;
     ip(&c->r, rip, sizeof rip, pub);
@@ -377,16 +396,17 @@ static void logon_events(struct ctx *c, struct w *w)
 static const char *const titles[] = {"Anomalous silent process exit monitor registration",
                                      "Suspicious PowerShell command line", "Possible credential dumping",
                                      "Ransomware behavior detected in the file system"};
-static const char *const techniques[] = {"[\"Valid Accounts (T1078)\",\"Cloud Accounts (T1078.004)\"]",
-                                         "[\"PowerShell (T1059.001)\"]", "[\"OS Credential Dumping (T1003)\"]",
-                                         "[\"Data Encrypted for Impact (T1486)\"]"};
+static const char *const techniques[] = {
+    "[\"Valid Accounts (T1078)\",\"Cloud Accounts (T1078.004)\"]", "[\"PowerShell (T1059.001)\"]",
+    "[\"OS Credential Dumping (T1003)\"]", "[\"Data Encrypted for Impact (T1486)\"]"};
 static const char *const categories[] = {"Persistence", "Execution", "CredentialAccess", "Impact"};
 
 static void alert_id(struct ctx *c, unsigned salt)
 {
     struct rng r = seeded(c->g->seed, 4000 + salt, 11);
     snprintf(c->alert_id, sizeof c->alert_id, "da%018llu_%09llu",
-             (unsigned long long)(next(&r) % 1000000000000000000ULL), (unsigned long long)(next(&r) % 1000000000ULL));
+             (unsigned long long)(next(&r) % 1000000000000000000ULL),
+             (unsigned long long)(next(&r) % 1000000000ULL));
 }
 
 static void alert_common(struct ctx *c, struct w *w, unsigned kind)
@@ -461,7 +481,8 @@ static void alert_evidence(struct ctx *c, struct w *w, unsigned salt)
     str(w, "RegistryKey", NULL);
     str(w, "RegistryValueName", NULL);
     str(w, "RegistryValueData", NULL);
-    encoded(w, "AdditionalFields", t == 0 ? "{\"HealthStatus\":\"Active\",\"OSPlatform\":\"Windows10\"}" : "{}");
+    encoded(w, "AdditionalFields",
+            t == 0 ? "{\"HealthStatus\":\"Active\",\"OSPlatform\":\"Windows10\"}" : "{}");
     str(w, "Severity", "Medium");
     str(w, "CloudResource", NULL);
     str(w, "CloudPlatform", NULL);
@@ -479,8 +500,12 @@ static const char *const table_names[] = {"DeviceProcessEvents", "DeviceNetworkE
 static enum table pick_table(struct rng *r)
 {
     unsigned x = pick(r, 100);
-    return x < 30 ? T_PROCESS : x < 55 ? T_NETWORK : x < 75 ? T_FILE : x < 85 ? T_LOGON : x < 92 ? T_ALERT_INFO
-                                                                                          : T_ALERT_EVIDENCE;
+    return x < 30   ? T_PROCESS
+           : x < 55 ? T_NETWORK
+           : x < 75 ? T_FILE
+           : x < 85 ? T_LOGON
+           : x < 92 ? T_ALERT_INFO
+                    : T_ALERT_EVIDENCE;
 }
 
 static void properties(struct ctx *c, struct w *w, enum table t, uint64_t m)
@@ -489,12 +514,24 @@ static void properties(struct ctx *c, struct w *w, enum table t, uint64_t m)
     if (t == T_ALERT_INFO || t == T_ALERT_EVIDENCE)
         alert_id(c, salt);
     switch (t) {
-    case T_PROCESS: process_events(c, w); break;
-    case T_NETWORK: network_events(c, w); break;
-    case T_FILE: file_events(c, w); break;
-    case T_LOGON: logon_events(c, w); break;
-    case T_ALERT_INFO: alert_info(c, w, salt); break;
-    case T_ALERT_EVIDENCE: alert_evidence(c, w, salt); break;
+    case T_PROCESS:
+        process_events(c, w);
+        break;
+    case T_NETWORK:
+        network_events(c, w);
+        break;
+    case T_FILE:
+        file_events(c, w);
+        break;
+    case T_LOGON:
+        logon_events(c, w);
+        break;
+    case T_ALERT_INFO:
+        alert_info(c, w, salt);
+        break;
+    case T_ALERT_EVIDENCE:
+        alert_evidence(c, w, salt);
+        break;
     }
 }
 
@@ -546,7 +583,8 @@ mds_err mds_emu_stream_message(const struct mds_emu_stream_gen *g, uint64_t m, i
     for (int i = 0; i < n && !err; i++) {
         /* 64 slots of 3.125 ms per message: distinct, increasing times */
         c.time = g->base + (mds_ticks)m * 2000000 + (mds_ticks)i * 31250 + (mds_ticks)pick(&c.r, 31250);
-        c.event_time = c.time - (mds_ticks)(1 + pick(&c.r, 120)) * MDS_TICKS_PER_SEC - (mds_ticks)pick(&c.r, 9999999);
+        c.event_time =
+            c.time - (mds_ticks)(1 + pick(&c.r, 120)) * MDS_TICKS_PER_SEC - (mds_ticks)pick(&c.r, 9999999);
         c.report_id = m * 64 + (uint64_t)i;
         if (i)
             err = mds_buf_putc(out, ',');
@@ -563,20 +601,24 @@ mds_err mds_emu_stream_malformed(const struct mds_emu_stream_gen *g, uint64_t m,
 {
     int n;
     switch (m % 5) {
-    case 0: return mds_buf_printf(out, "this is not JSON (malformed message %llu)", (unsigned long long)m);
+    case 0:
+        return mds_buf_printf(out, "this is not JSON (malformed message %llu)", (unsigned long long)m);
     case 1: {
         /* a real message cut in the middle */
         size_t start = out->len;
-        mds_err err = mds_emu_stream_message(g, m | (1ULL << 62), 0, out, &n);
+        mds_err err = mds_emu_stream_message(g, m + (1ULL << 32), 0, out, &n);
         if (!err)
             out->len = start + (out->len - start) / 2;
         if (!err)
             out->data[out->len] = '\0';
         return err;
     }
-    case 2: return mds_buf_printf(out, "{\"value\":[],\"malformed\":%llu}", (unsigned long long)m);
-    case 3: return mds_buf_printf(out, "{\"records\":[{\"time\":\"2024-01-01T00:00:00Z\"},42,\"m%llu\"]}",
-                                  (unsigned long long)m);
-    default: return mds_buf_printf(out, "{\"records\":{\"malformed\":%llu}}", (unsigned long long)m);
+    case 2:
+        return mds_buf_printf(out, "{\"value\":[],\"malformed\":%llu}", (unsigned long long)m);
+    case 3:
+        return mds_buf_printf(out, "{\"records\":[{\"time\":\"2024-01-01T00:00:00Z\"},42,\"m%llu\"]}",
+                              (unsigned long long)m);
+    default:
+        return mds_buf_printf(out, "{\"records\":{\"malformed\":%llu}}", (unsigned long long)m);
     }
 }

@@ -44,7 +44,7 @@
 
 static const struct mds_conf_key eventhub_keys[] = {
     {"connection_string", MDS_CONF_FORBIDDEN, NULL, 0, 0, NULL, MDS_CONF_SECRET,
-     "secrets are never written in the configuration: use connection_string_file or connection_string_env"},
+     "secrets are never written in the configuration: use connection_string_file or connection_string_env."},
     {"connection_string_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
      "file holding the Event Hubs connection string Endpoint=sb://NAMESPACE.servicebus.windows.net/;"
      "SharedAccessKeyName=..;SharedAccessKey=.. (mode 0600); sets SASL_SSL/PLAIN to NAMESPACE:9093"},
@@ -61,21 +61,24 @@ static const struct mds_conf_key eventhub_keys[] = {
      "tables to keep, e.g. AdvancedHunting-DeviceProcessEvents, AdvancedHunting-AlertInfo (the prefix is "
      "optional); records of other tables are skipped. Default: all"},
     {"bootstrap", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
-     "Kafka brokers host:port[,host:port], for a broker other than Event Hubs (instead of a connection string)"},
+     "Kafka brokers host:port[,host:port], for a broker other than Event Hubs (instead of a connection "
+     "string)"},
     {"security_protocol", MDS_CONF_ENUM, "plaintext", 0, 0, "plaintext|ssl|sasl_plaintext|sasl_ssl", 0,
      "with bootstrap: how to reach the brokers (a connection string always means sasl_ssl)"},
     {"sasl_mechanism", MDS_CONF_ENUM, "PLAIN", 0, 0, "PLAIN|SCRAM-SHA-256|SCRAM-SHA-512", 0,
      "with bootstrap and a sasl_* protocol"},
     {"sasl_username", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "with bootstrap and a sasl_* protocol"},
     {"sasl_password", MDS_CONF_FORBIDDEN, NULL, 0, 0, NULL, MDS_CONF_SECRET,
-     "secrets are never written in the configuration: use sasl_password_file or sasl_password_env"},
-    {"sasl_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the SASL password (with bootstrap)"},
+     "secrets are never written in the configuration: use sasl_password_file or sasl_password_env."},
+    {"sasl_password_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "file holding the SASL password (with bootstrap)"},
     {"sasl_password_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "environment variable holding the SASL password (with bootstrap)"},
     {"session_timeout", MDS_CONF_DURATION, "30S", 6000, 300000, NULL, 0,
      "a consumer silent this long loses its partitions to the others in its group (Event Hubs: 6S to 300S)"},
     {"dead_letter", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
-     "malformed messages are appended here as JSON lines; default deadletter-SOURCE.jsonl next to the state file"},
+     "malformed messages are appended here as JSON lines; default deadletter-SOURCE.jsonl next to the state "
+     "file"},
     {"dedupe", MDS_CONF_BOOL, "true", 0, 0, NULL, 0,
      "drop a message whose body equals one already stored (Event Hubs is at-least-once)"},
     {"dedupe_window", MDS_CONF_DURATION, "1H", 1000, 7 * 86400000LL, NULL, 0,
@@ -86,13 +89,15 @@ static const struct mds_conf_key eventhub_keys[] = {
      "most records stored in the outbox in one transaction (under an eps_throttle, at most a quarter "
      "second's worth)"},
     {"commit_interval", MDS_CONF_DURATION, "1S", 100, 60000, NULL, 0,
-     "offsets of stored messages are committed to Kafka at most this often (and at every rebalance and stop)"},
+     "offsets of stored messages are committed to Kafka at most this often (and at every rebalance and "
+     "stop)"},
     {"stall_timeout", MDS_CONF_DURATION, "60S", 1000, 3600000, NULL, 0,
      "`once` fails when it makes no progress for this long (broker unreachable, topic missing)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
-static mds_err conf_fail(struct eventhub *eh, const char *what, const char *kafka_err, char *err, size_t errlen)
+static mds_err conf_fail(struct eventhub *eh, const char *what, const char *kafka_err, char *err,
+                         size_t errlen)
 {
     struct mds_source *src = eh->src;
     snprintf(err, errlen, "%s: [source %s]: %s: %s", src->conf->path, src->name, what, kafka_err);
@@ -100,7 +105,8 @@ static mds_err conf_fail(struct eventhub *eh, const char *what, const char *kafk
 }
 
 /* Sets one librdkafka property; `secret` values never reach a message. */
-static mds_err kset(struct eventhub *eh, const char *name, const char *value, int secret, char *err, size_t errlen)
+static mds_err kset(struct eventhub *eh, const char *name, const char *value, int secret, char *err,
+                    size_t errlen)
 {
     char kerr[512];
     if (rd_kafka_conf_set(eh->conf, name, value, kerr, sizeof kerr) == RD_KAFKA_CONF_OK)
@@ -113,7 +119,8 @@ static mds_err kset(struct eventhub *eh, const char *name, const char *value, in
 static mds_err config_error(struct eventhub *eh, const char *key, const char *msg, char *err, size_t errlen)
 {
     struct mds_source *src = eh->src;
-    snprintf(err, errlen, "%s:%d: [source %s]: %s", src->conf->path, mds_conf_line(src->sec, key), src->name, msg);
+    snprintf(err, errlen, "%s:%d: [source %s]: %s", src->conf->path, mds_conf_line(src->sec, key), src->name,
+             msg);
     return MDS_ERR_CONFIG;
 }
 
@@ -125,11 +132,12 @@ static mds_err setup_connection_string(struct eventhub *eh, const char *cs, char
     char msg[512];
     if (mds_eh_parse_connection_string(cs, &c, msg, sizeof msg))
         return config_error(eh, "connection_string_file", msg, err, errlen);
-    static const char *const exclusive[] = {"bootstrap", "security_protocol", "sasl_mechanism", "sasl_username",
-                                            "sasl_password_file", "sasl_password_env"};
+    static const char *const exclusive[] = {"bootstrap",     "security_protocol",  "sasl_mechanism",
+                                            "sasl_username", "sasl_password_file", "sasl_password_env"};
     for (size_t i = 0; i < sizeof exclusive / sizeof exclusive[0]; i++)
         if (mds_conf_line(sec, exclusive[i]) != sec->line) {
-            snprintf(msg, sizeof msg, "%s does not go with a connection string, which sets the connection itself",
+            snprintf(msg, sizeof msg,
+                     "%s does not go with a connection string, which sets the connection itself",
                      exclusive[i]);
             return config_error(eh, exclusive[i], msg, err, errlen);
         }
@@ -158,11 +166,11 @@ static mds_err setup_bootstrap(struct eventhub *eh, const char *password, char *
     mds_err rc;
     if (sasl && (!user || !password))
         return config_error(eh, "security_protocol",
-                            "a sasl_* security_protocol needs sasl_username and sasl_password_file (or _env)", err,
-                            errlen);
-    if (!sasl && (user || password))
-        return config_error(eh, "sasl_username", "sasl_username and sasl_password need a sasl_* security_protocol",
+                            "a sasl_* security_protocol needs sasl_username and sasl_password_file (or _env)",
                             err, errlen);
+    if (!sasl && (user || password))
+        return config_error(eh, "sasl_username",
+                            "sasl_username and sasl_password need a sasl_* security_protocol", err, errlen);
     const char *hub = mds_conf_str(sec, "eventhub");
     if (!hub)
         return config_error(eh, "bootstrap", "with bootstrap, eventhub (the topic) is required", err, errlen);
@@ -187,7 +195,8 @@ static mds_err setup_connection(struct eventhub *eh, char *err, size_t errlen)
     if (rc)
         return rc;
     if (cs && has_bootstrap) {
-        rc = config_error(eh, "bootstrap", "set either a connection string or bootstrap, not both", err, errlen);
+        rc = config_error(eh, "bootstrap", "set either a connection string or bootstrap, not both", err,
+                          errlen);
     } else if (cs) {
         rc = setup_connection_string(eh, cs, err, errlen);
     } else if (!(rc = mds_conf_secret(src->conf, src->sec, "sasl_password", 1, &password, err, errlen))) {
@@ -290,8 +299,10 @@ static mds_err setup_options(struct eventhub *eh, char *err, size_t errlen)
     eh->commit_interval_ms = mds_conf_ms(sec, "commit_interval");
     eh->stall_timeout_ms = mds_conf_ms(sec, "stall_timeout");
     if (mds_conf_str(sec, "proxy"))
-        return config_error(eh, "proxy", "proxy does not apply to eventhub: the Kafka protocol goes direct to "
-                                         "port 9093", err, errlen);
+        return config_error(eh, "proxy",
+                            "proxy does not apply to eventhub: the Kafka protocol goes direct to "
+                            "port 9093",
+                            err, errlen);
     return MDS_OK;
 }
 

@@ -29,11 +29,11 @@
 #include "core/mem.h"
 #include "sources/eventhub_internal.h"
 
-#define POLL_MS 100             /* longest wait in one poll: shutdown is seen within it */
-#define CYCLE_MS 10000          /* run mode: a cycle returns this often, for the status */
-#define STATUS_MS 2000          /* per-partition offsets written to the state this often */
-#define PRUNE_MS (10 * 60000)   /* old message digests forgotten this often */
-#define COMMITTED_QUERY_MS 500  /* longest wait for the committed offsets after an assignment */
+#define POLL_MS 100            /* longest wait in one poll: shutdown is seen within it */
+#define CYCLE_MS 10000         /* run mode: a cycle returns this often, for the status */
+#define STATUS_MS 2000         /* per-partition offsets written to the state this often */
+#define PRUNE_MS (10 * 60000)  /* old message digests forgotten this often */
+#define COMMITTED_QUERY_MS 500 /* longest wait for the committed offsets after an assignment */
 
 /* ---- partitions of the assignment ---- */
 
@@ -57,8 +57,8 @@ static int add_part(struct eventhub *eh, int32_t partition)
         eh->parts = p;
         eh->partcap = cap;
     }
-    eh->parts[eh->nparts++] = (struct eh_part){.partition = partition, .durable = -1, .commit_sent = -1,
-                                               .committed = -1, .high = -1};
+    eh->parts[eh->nparts++] = (struct eh_part){
+        .partition = partition, .durable = -1, .commit_sent = -1, .committed = -1, .high = -1};
     return 0;
 }
 
@@ -81,7 +81,8 @@ static void commit_offsets(struct eventhub *eh, int sync)
         return;
     for (size_t i = 0; i < eh->nparts; i++)
         if (eh->parts[i].durable > eh->parts[i].commit_sent)
-            rd_kafka_topic_partition_list_add(l, eh->topic, eh->parts[i].partition)->offset = eh->parts[i].durable;
+            rd_kafka_topic_partition_list_add(l, eh->topic, eh->parts[i].partition)->offset =
+                eh->parts[i].durable;
     if (l->cnt > 0) {
         rd_kafka_resp_err_t e = rd_kafka_commit(eh->rk, l, !sync);
         if (e)
@@ -99,8 +100,8 @@ static void commit_offsets(struct eventhub *eh, int sync)
     eh->last_commit_ms = mds_mono_ms();
 }
 
-static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
-                             void *opaque)
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
     struct eventhub *eh = opaque;
     (void)rk;
@@ -130,8 +131,10 @@ static void write_status(struct eventhub *eh)
         int64_t lo, hi;
         if (eh->rk && !rd_kafka_get_watermark_offsets(eh->rk, eh->topic, p->partition, &lo, &hi) && hi >= 0)
             p->high = hi;
-        rows[n++] = (struct mds_stream_partition){.source = eh->src->name, .topic = eh->topic,
-                                                  .partition = p->partition, .committed = p->committed,
+        rows[n++] = (struct mds_stream_partition){.source = eh->src->name,
+                                                  .topic = eh->topic,
+                                                  .partition = p->partition,
+                                                  .committed = p->committed,
                                                   .high = p->high};
         if (n == sizeof rows / sizeof rows[0] || i + 1 == eh->nparts) {
             if (mds_db_stream_partitions_set(eh->src->db, rows, n))
@@ -199,7 +202,8 @@ static int reserve_items(struct eh_batch *b, size_t n)
     return 0;
 }
 
-static mds_err digest(struct eventhub *eh, const void *body, size_t len, unsigned char out[MDS_STREAM_DIGEST_LEN])
+static mds_err digest(struct eventhub *eh, const void *body, size_t len,
+                      unsigned char out[MDS_STREAM_DIGEST_LEN])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -228,9 +232,10 @@ static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
             eh->counts.filtered++;
             continue;
         }
-        int n = snprintf(b->ids[b->nitems], EH_ID_MAX, "%d:%lld:%zu", (int)m->partition, (long long)m->offset, i);
-        b->items[b->nitems++] = (struct mds_item){.id_len = (size_t)n, .version = r->time, .body = body + r->off,
-                                                  .body_len = r->len};
+        int n =
+            snprintf(b->ids[b->nitems], EH_ID_MAX, "%d:%lld:%zu", (int)m->partition, (long long)m->offset, i);
+        b->items[b->nitems++] = (struct mds_item){
+            .id_len = (size_t)n, .version = r->time, .body = body + r->off, .body_len = r->len};
     }
     if (b->nitems == first)
         return MDS_OK;
@@ -290,13 +295,14 @@ static mds_err write_dead_letter(struct eventhub *eh, const rd_kafka_message_t *
         n -= (size_t)w;
     }
     if (eh->dl_fd < 0 || n) {
-        mds_error(eh->src->tag, "cannot write the dead-letter file %s: %s", eh->dead_letter_path, strerror(errno));
+        mds_error(eh->src->tag, "cannot write the dead-letter file %s: %s", eh->dead_letter_path,
+                  strerror(errno));
         return MDS_ERR_IO;
     }
     eh->batch.dead_lettered = 1;
     eh->counts.dead_letters++;
-    mds_warn(eh->src->tag, "malformed message at partition %d offset %lld: %s; appended to %s", (int)m->partition,
-             (long long)m->offset, why, eh->dead_letter_path);
+    mds_warn(eh->src->tag, "malformed message at partition %d offset %lld: %s; appended to %s",
+             (int)m->partition, (long long)m->offset, why, eh->dead_letter_path);
     return MDS_OK;
 }
 
@@ -316,7 +322,8 @@ static mds_err take_message(struct eventhub *eh, rd_kafka_message_t *m)
         snprintf(why, sizeof why, "empty message");
         rc = MDS_ERR_PARSE;
     } else if (m->len > eh->max_message_bytes) {
-        snprintf(why, sizeof why, "%zu bytes: larger than max_message_bytes (%zu)", m->len, eh->max_message_bytes);
+        snprintf(why, sizeof why, "%zu bytes: larger than max_message_bytes (%zu)", m->len,
+                 eh->max_message_bytes);
         rc = MDS_ERR_PARSE;
     } else {
         rc = mds_eh_split_message(&eh->split, m->payload, m->len, why, sizeof why);
@@ -340,14 +347,15 @@ static mds_err store_batch(struct eventhub *eh)
     if (b->nmsgs == 0)
         return MDS_OK;
     if (b->dead_lettered && fsync(eh->dl_fd) != 0) {
-        mds_error(eh->src->tag, "cannot sync the dead-letter file %s: %s", eh->dead_letter_path, strerror(errno));
+        mds_error(eh->src->tag, "cannot sync the dead-letter file %s: %s", eh->dead_letter_path,
+                  strerror(errno));
         rc = MDS_ERR_IO;
     }
     for (size_t i = 0; i < b->nitems; i++)
         b->items[i].id = b->ids[i];
     if (!rc && b->nsmsgs)
-        rc = mds_source_commit_stream(eh->src, b->smsgs, b->nsmsgs, b->items, b->nitems, eh->dedupe, &accepted,
-                                      &dups);
+        rc = mds_source_commit_stream(eh->src, b->smsgs, b->nsmsgs, b->items, b->nitems, eh->dedupe,
+                                      &accepted, &dups);
     if (rc) {
         drop_batch(eh);
         eh->broken = 1;
@@ -381,7 +389,8 @@ static void on_revoke(struct eventhub *eh, rd_kafka_t *rk, const rd_kafka_topic_
 {
     log_partitions(eh, "giving up", l);
     if (store_batch(eh))
-        mds_warn(eh->src->tag, "messages of the revoked partitions were not stored; their new owner reads them");
+        mds_warn(eh->src->tag,
+                 "messages of the revoked partitions were not stored; their new owner reads them");
     commit_offsets(eh, 1);
     write_status(eh);
     for (int i = 0; i < l->cnt; i++) {
@@ -392,7 +401,8 @@ static void on_revoke(struct eventhub *eh, rd_kafka_t *rk, const rd_kafka_topic_
     rd_kafka_assign(rk, NULL);
 }
 
-static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *l, void *opaque)
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *l,
+                         void *opaque)
 {
     struct eventhub *eh = opaque;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -468,7 +478,8 @@ static mds_err open_consumer(struct eventhub *eh, char *err, size_t errlen)
         return MDS_ERR_RETRY;
     }
     eh->assigned = eh->broken = 0;
-    mds_info(eh->src->tag, "consuming %s as group %s", eh->topic, mds_conf_str(eh->src->sec, "consumer_group"));
+    mds_info(eh->src->tag, "consuming %s as group %s", eh->topic,
+             mds_conf_str(eh->src->sec, "consumer_group"));
     return MDS_OK;
 }
 
@@ -564,7 +575,8 @@ static mds_err consume(struct eventhub *eh, int once, int *progress, char *err, 
             return MDS_ERR_STOPPED;
         if (once && caught_up(eh)) {
             mds_info(eh->src->tag, "caught up: %lld records in %lld messages, %.3f s after the assignment",
-                     eh->counts.records, eh->counts.messages, (double)(mds_mono_ms() - eh->assigned_ms) / 1000.0);
+                     eh->counts.records, eh->counts.messages,
+                     (double)(mds_mono_ms() - eh->assigned_ms) / 1000.0);
             return MDS_OK;
         }
         int got = poll_once(eh, &rc);
@@ -585,12 +597,14 @@ static mds_err consume(struct eventhub *eh, int once, int *progress, char *err, 
             return MDS_OK;
         if (once && now - last_progress >= eh->stall_timeout_ms) {
             snprintf(err, errlen, "no progress for %lld s%s%s", (long long)(eh->stall_timeout_ms / 1000),
-                     *eh->last_error ? ": " : (eh->assigned ? "" : ": no partitions assigned"), eh->last_error);
+                     *eh->last_error ? ": " : (eh->assigned ? "" : ": no partitions assigned"),
+                     eh->last_error);
             return MDS_ERR_RETRY;
         }
     }
     if (!*err)
-        snprintf(err, errlen, "%s", rc == MDS_ERR_STATE ? "cannot store records in the outbox" : mds_strerror(rc));
+        snprintf(err, errlen, "%s",
+                 rc == MDS_ERR_STATE ? "cannot store records in the outbox" : mds_strerror(rc));
     return rc;
 }
 
@@ -618,7 +632,8 @@ mds_err mds_eh_collect(struct mds_source *src, char *err, size_t errlen)
         rc = MDS_ERR_RETRY;
     }
     if (eh->counts.dead_letters)
-        mds_info(src->tag, "%lld malformed messages so far, in %s", eh->counts.dead_letters, eh->dead_letter_path);
+        mds_info(src->tag, "%lld malformed messages so far, in %s", eh->counts.dead_letters,
+                 eh->dead_letter_path);
     eh->failures = !eh->rk && rc && rc != MDS_ERR_STOPPED ? eh->failures + 1 : 0;
     return rc;
 }

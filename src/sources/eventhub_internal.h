@@ -68,11 +68,11 @@ struct eventhub {
     rd_kafka_t *rk;
     struct eh_part *parts;
     size_t nparts, partcap;
-    int assigned;       /* an assignment (maybe empty) arrived */
+    int assigned;        /* an assignment (maybe empty) arrived */
     int64_t assigned_ms; /* when the first one did */
-    int need_committed; /* ask the coordinator for the committed offsets */
+    int need_committed;  /* ask the coordinator for the committed offsets */
     int closing;
-    int broken;         /* a store failed: reopen from the committed offsets */
+    int broken; /* a store failed: reopen from the committed offsets */
     char last_error[256];
     int64_t last_commit_ms, last_status_ms, last_prune_ms;
     /* the hot path */

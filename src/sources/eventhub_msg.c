@@ -62,13 +62,16 @@ mds_err mds_eh_parse_connection_string(const char *cs, struct mds_eh_conn *out, 
     memset(out, 0, sizeof *out);
     const char *ep = cs_value(cs, "Endpoint", &n);
     if (!ep || endpoint_host(ep, n, host, sizeof host)) {
-        snprintf(err, errlen, "the connection string has no valid Endpoint=sb://<namespace>.servicebus.windows.net/ "
-                              "part (copy it from the Event Hubs namespace's Shared access policies)");
+        snprintf(err, errlen,
+                 "the connection string has no valid Endpoint=sb://<namespace>.servicebus.windows.net/ "
+                 "part (copy it from the Event Hubs namespace's Shared access policies)");
         return MDS_ERR_CONFIG;
     }
-    if (!cs_value(cs, "SharedAccessKeyName", &n) || n == 0 || !cs_value(cs, "SharedAccessKey", &n) || n == 0) {
-        snprintf(err, errlen, "the connection string for %s lacks SharedAccessKeyName or SharedAccessKey "
-                              "(SAS tokens are not accepted on the Kafka endpoint: use the connection string)",
+    if (!cs_value(cs, "SharedAccessKeyName", &n) || n == 0 || !cs_value(cs, "SharedAccessKey", &n) ||
+        n == 0) {
+        snprintf(err, errlen,
+                 "the connection string for %s lacks SharedAccessKeyName or SharedAccessKey "
+                 "(SAS tokens are not accepted on the Kafka endpoint: use the connection string)",
                  host);
         return MDS_ERR_CONFIG;
     }
@@ -219,11 +222,26 @@ int mds_eh_category_match(const char *const *names, size_t n, const char *catego
 int mds_eh_category_known(const char *name)
 {
     static const char *const tables[] = {
-        "AlertEvidence",        "AlertInfo",         "CloudAppEvents",          "DeviceEvents",
-        "DeviceFileCertificateInfo", "DeviceFileEvents", "DeviceImageLoadEvents", "DeviceInfo",
-        "DeviceLogonEvents",    "DeviceNetworkEvents", "DeviceNetworkInfo",     "DeviceProcessEvents",
-        "DeviceRegistryEvents", "EmailAttachmentInfo", "EmailEvents",           "EmailPostDeliveryEvents",
-        "EmailUrlInfo",         "IdentityLogonEvents", "IdentityQueryEvents",   "IdentityDirectoryEvents",
+        "AlertEvidence",
+        "AlertInfo",
+        "CloudAppEvents",
+        "DeviceEvents",
+        "DeviceFileCertificateInfo",
+        "DeviceFileEvents",
+        "DeviceImageLoadEvents",
+        "DeviceInfo",
+        "DeviceLogonEvents",
+        "DeviceNetworkEvents",
+        "DeviceNetworkInfo",
+        "DeviceProcessEvents",
+        "DeviceRegistryEvents",
+        "EmailAttachmentInfo",
+        "EmailEvents",
+        "EmailPostDeliveryEvents",
+        "EmailUrlInfo",
+        "IdentityLogonEvents",
+        "IdentityQueryEvents",
+        "IdentityDirectoryEvents",
         "UrlClickEvents",
     };
     return mds_eh_category_match(tables, sizeof tables / sizeof tables[0], name, strlen(name));

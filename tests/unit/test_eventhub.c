@@ -36,22 +36,26 @@ static void test_connection_string(void **state)
     assert_string_equal(c.entity_path, "");
 
     /* errors never repeat the key */
-    assert_int_equal(mds_eh_parse_connection_string("Endpoint=https://x/;SharedAccessKeyName=k;SharedAccessKey=SEKRIT",
-                                                    &c, err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        mds_eh_parse_connection_string("Endpoint=https://x/;SharedAccessKeyName=k;SharedAccessKey=SEKRIT", &c,
+                                       err, sizeof err),
+        MDS_ERR_CONFIG);
     assert_null(strstr(err, "SEKRIT"));
-    assert_int_equal(mds_eh_parse_connection_string("Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKey=SEKRIT",
-                                                    &c, err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        mds_eh_parse_connection_string("Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKey=SEKRIT", &c,
+                                       err, sizeof err),
+        MDS_ERR_CONFIG);
     assert_null(strstr(err, "SEKRIT"));
     assert_non_null(strstr(err, "SharedAccessKeyName"));
-    assert_int_equal(mds_eh_parse_connection_string("SharedAccessSignature=sr=x&sig=SEKRIT", &c, err, sizeof err),
-                     MDS_ERR_CONFIG);
+    assert_int_equal(
+        mds_eh_parse_connection_string("SharedAccessSignature=sr=x&sig=SEKRIT", &c, err, sizeof err),
+        MDS_ERR_CONFIG);
     assert_null(strstr(err, "SEKRIT"));
 }
 
 static const char message[] =
-    "{\"records\":[{\"time\":\"2022-11-08T08:44:14.7934901Z\",\"tenantId\":\"t\",\"operationName\":\"Publish\","
+    "{\"records\":[{\"time\":\"2022-11-08T08:44:14.7934901Z\",\"tenantId\":\"t\",\"operationName\":"
+    "\"Publish\","
     "\"category\":\"AdvancedHunting-AlertInfo\",\"properties\":{\"AlertId\":\"da1\",\"AttackTechniques\":"
     "\"[\\\"Valid Accounts (T1078)\\\"]\",\"MachineGroup\":null}},\n"
     "  {\"category\":\"AdvancedHunting-DeviceProcessEvents\",\"time\":\"2022-11-08T08:44:15Z\","
@@ -69,7 +73,8 @@ static void test_split(void **state)
     assert_memory_equal(message + s.recs[0].off, "{\"time\"", 7);
     assert_int_equal(message[s.recs[0].off + s.recs[0].len - 1], '}');
     assert_memory_equal(message + s.recs[0].off + s.recs[0].len, ",\n", 2);
-    assert_memory_equal(message + s.recs[1].cat_off, "AdvancedHunting-DeviceProcessEvents", s.recs[1].cat_len);
+    assert_memory_equal(message + s.recs[1].cat_off, "AdvancedHunting-DeviceProcessEvents",
+                        s.recs[1].cat_len);
     assert_memory_equal(message + s.recs[1].off + s.recs[1].len - 9, "\"c\":\"}\"}}", 9);
     mds_ticks t;
     assert_int_equal(mds_time_parse("2022-11-08T08:44:14.7934901Z", 28, &t), MDS_OK);
@@ -140,17 +145,21 @@ static void test_commit_stream_dedupe(void **state)
         {.id = "0:5:1", .id_len = 5, .body = "{\"a\":2}", .body_len = 7},
         {.id = "1:9:0", .id_len = 5, .body = "{\"b\":1}", .body_len = 7},
     };
-    struct mds_stream_msg msgs[2] = {{.digest = {1}, .first = 0, .count = 2}, {.digest = {2}, .first = 2, .count = 1}};
-    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 2, items, 1, &accepted, &dups), MDS_OK);
+    struct mds_stream_msg msgs[2] = {{.digest = {1}, .first = 0, .count = 2},
+                                     {.digest = {2}, .first = 2, .count = 1}};
+    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 2, items, 1, &accepted, &dups),
+                     MDS_OK);
     assert_int_equal(accepted, 3);
     assert_int_equal(dups, 0);
     /* the same first message again (a re-send) is dropped whole; a new one is kept */
     msgs[1].digest[0] = 3;
-    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 2, items, 1, &accepted, &dups), MDS_OK);
+    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 2, items, 1, &accepted, &dups),
+                     MDS_OK);
     assert_int_equal(accepted, 1);
     assert_int_equal(dups, 1);
     /* without dedupe everything is stored */
-    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 1, items, 0, &accepted, &dups), MDS_OK);
+    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 1, items, 0, &accepted, &dups),
+                     MDS_OK);
     assert_int_equal(accepted, 2);
     struct mds_pending rows[16];
     struct mds_buf store;
@@ -161,10 +170,12 @@ static void test_commit_stream_dedupe(void **state)
     assert_string_equal(store.data + rows[2].id_off, "1:9:0");
     /* pruning forgets digests: the first message is new again */
     assert_int_equal(mds_db_stream_prune(db, "eh", mds_time_now() + 1), MDS_OK);
-    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 1, items, 1, &accepted, &dups), MDS_OK);
+    assert_int_equal(mds_db_commit_stream(db, "eh", 3, routes, 1, msgs, 1, items, 1, &accepted, &dups),
+                     MDS_OK);
     assert_int_equal(accepted, 2);
     /* per-partition progress: unknown values keep what was stored */
-    struct mds_stream_partition p = {.source = "eh", .topic = "hub", .partition = 4, .committed = 10, .high = 12};
+    struct mds_stream_partition p = {
+        .source = "eh", .topic = "hub", .partition = 4, .committed = 10, .high = 12};
     assert_int_equal(mds_db_stream_partitions_set(db, &p, 1), MDS_OK);
     p.committed = -1;
     p.high = 20;
@@ -172,8 +183,8 @@ static void test_commit_stream_dedupe(void **state)
     mds_buf_finish(&store);
     mds_db_close(db);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s 'select committed, high from stream_partitions')\" = '10|20'",
-             path);
+    snprintf(cmd, sizeof cmd,
+             "test \"$(sqlite3 %s 'select committed, high from stream_partitions')\" = '10|20'", path);
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", path, path, path);
     assert_int_equal(system(cmd), 0);
