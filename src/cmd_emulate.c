@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "emulator/stream.h"
 #include "core/log.h"
 #include "emulator/emulator.h"
 
@@ -41,7 +42,10 @@ static const char usage_text[] =
     "  --siem-path-prefix P   legacy SIEM API under P/api/alerts (default /siem)\n"
     "  --tls CERTPATH         serve HTTPS; CERTPATH (PEM cert + key) is generated if missing\n"
     "  --client-cert PEM      accept client assertions signed by this certificate's key\n"
-    "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n";
+    "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n"
+    "\nStreaming API (Event Hubs through Kafka): `mdesiem emulate --stream-mock` or\n"
+    "`mdesiem emulate --stream kafka://HOST:PORT --topic NAME ...`; see\n"
+    "`mdesiem emulate --stream-mock --help`.\n";
 
 enum {
     OPT_LISTEN = 256,
@@ -257,6 +261,11 @@ int mds_cmd_emulate(int argc, char **argv)
     const char *port_file = NULL;
     char errstr[256] = "";
     int opt, rc = MDS_EXIT_FAILURE;
+    /* --stream / --stream-mock: the Streaming API side (emulator/stream.c) */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--stream") == 0 || strncmp(argv[i], "--stream=", 9) == 0 ||
+            strcmp(argv[i], "--stream-mock") == 0)
+            return mds_emu_stream_main(argc, argv);
     if (mds_cmd_wants_help(argc, argv, usage_text))
         return MDS_EXIT_OK;
     mds_emu_config_defaults(&cfg);

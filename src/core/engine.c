@@ -31,7 +31,8 @@ const struct mds_conf_key mds_service_keys[] = {
 };
 
 const struct mds_conf_key mds_source_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "source type: graph, mde or siem"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "source type: graph, mde, siem or eventhub (one section per type below)"},
     {"outputs", MDS_CONF_LIST, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
      "names of the [output] sections this source delivers to"},
     {"recurrence", MDS_CONF_DURATION, "5M", 1000, 7 * 86400000LL, NULL, 0,
@@ -84,6 +85,7 @@ size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const *
     return e->nsources;
 }
 const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { return e->service; }
+int mds_engine_once(const struct mds_engine *e) { return e->opts.once; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
 

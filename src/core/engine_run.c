@@ -130,6 +130,29 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
     return MDS_OK;
 }
 
+mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream_msg *msgs, size_t nmsgs,
+                                 const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
+                                 size_t *dup_msgs)
+{
+    int64_t wait = mds_throttle_take(&src->throttle, (double)nitems, mds_mono_ms());
+    *accepted = *dup_msgs = 0;
+    if (wait > 0 && mds_sleep_ms(wait))
+        return MDS_ERR_STOPPED;
+    mds_err rc = mds_db_commit_stream(src->db, src->name, src->type->kind, src->routes, src->nroutes, msgs, nmsgs,
+                                      items, dedupe, accepted, dup_msgs);
+    if (rc) {
+        mds_error(src->tag, "cannot store %zu messages (%zu records): %s", nmsgs, nitems, mds_db_errmsg(src->db));
+        return rc;
+    }
+    atomic_fetch_add(&src->stats.fetched, (long long)nitems);
+    atomic_fetch_add(&src->stats.accepted, (long long)*accepted);
+    atomic_fetch_add(&src->stats.duplicates, (long long)(nitems - *accepted));
+    atomic_fetch_add(&src->stats.pages, 1);
+    if (*accepted)
+        wake_outputs(src->engine);
+    return MDS_OK;
+}
+
 static void source_cycle(struct mds_source *s)
 {
     char err[512] = "";
@@ -166,7 +189,8 @@ static void *source_main(void *arg)
         source_cycle(s);
         if (e->opts.once)
             break;
-        mds_sleep_ms(s->recurrence_ms);
+        if (!s->type->streaming)
+            mds_sleep_ms(s->recurrence_ms);
     }
     atomic_fetch_sub(&e->sources_running, 1);
     wake_outputs(e);

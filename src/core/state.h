@@ -115,6 +115,44 @@ struct mds_output_status {
     int64_t delivered, pending_rows, pending_bytes;
     int64_t delivered_today; /* acknowledged today (UTC) */
 };
+/* ---- stream sources (eventhub) ----
+ * A poll batch is a list of messages; each message's records are
+ * items[first .. first + count). */
+#define MDS_STREAM_DIGEST_LEN 16
+struct mds_stream_msg {
+    unsigned char digest[MDS_STREAM_DIGEST_LEN]; /* identity of the message body */
+    size_t first, count;
+};
+
+/* Stores a poll batch in one transaction. With `dedupe`, a message whose
+ * digest this source stored before is skipped whole (*dup_msgs counts
+ * them) and the digests of the others are recorded. Records go to the
+ * outbox without the per-record `seen` index: stream record ids are unique
+ * by construction. `*accepted` counts the records stored. */
+mds_err mds_db_commit_stream(struct mds_db *db, const char *source, int kind, const char *const *routes,
+                             size_t nroutes, const struct mds_stream_msg *msgs, size_t nmsgs,
+                             const struct mds_item *items, int dedupe, size_t *accepted, size_t *dup_msgs);
+
+/* Forgets message digests of `source` recorded before `before`. */
+mds_err mds_db_stream_prune(struct mds_db *db, const char *source, mds_ticks before);
+
+/* Per-partition progress of a stream source, shown by `status`.
+ * committed / high < 0 mean unknown (an update keeps the stored value). */
+struct mds_stream_partition {
+    const char *source;
+    const char *topic;
+    int32_t partition;
+    int64_t committed; /* next offset the consumer group resumes from */
+    int64_t high;      /* high watermark: offset of the next message produced */
+    mds_ticks updated; /* 0 = now */
+};
+mds_err mds_db_stream_partitions_set(struct mds_db *db, const struct mds_stream_partition *parts, size_t n);
+mds_err mds_db_stream_partition_forget(struct mds_db *db, const char *source, const char *topic,
+                                       int32_t partition);
+/* MDS_ERR_NOTFOUND when the state file has no stream tables. */
+mds_err mds_db_each_stream_partition(struct mds_db *db, void (*fn)(const struct mds_stream_partition *, void *),
+                                     void *arg);
+
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
 
