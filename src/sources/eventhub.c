@@ -46,8 +46,8 @@ static const struct mds_conf_key eventhub_keys[] = {
     {"connection_string", MDS_CONF_FORBIDDEN, NULL, 0, 0, NULL, MDS_CONF_SECRET,
      "secrets are never written in the configuration: use connection_string_file or connection_string_env."},
     {"connection_string_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
-     "file holding the Event Hubs connection string Endpoint=sb://NAMESPACE.servicebus.windows.net/;"
-     "SharedAccessKeyName=..;SharedAccessKey=.. (mode 0600); sets SASL_SSL/PLAIN to NAMESPACE:9093"},
+     "file holding the Event Hubs connection string (Endpoint=sb://NAMESPACE.servicebus.windows.net/; "
+     "SharedAccessKeyName=...; SharedAccessKey=...), mode 0600; sets SASL_SSL/PLAIN to NAMESPACE:9093"},
     {"connection_string_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "environment variable holding the connection string"},
     {"eventhub", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,

@@ -175,7 +175,7 @@ start_http_receiver() {
     local portfile="$MDS_TEST_TMP/$name.port.$RANDOM"
     local args=(--port-file "$portfile" --mode "$mode" --port "$port" --lifetime 600)
     [ -n "$auth" ] && args+=(--auth "$auth")
-    python3 "$HERE_OUTPUTS/http_receiver.py" "${args[@]}" >>"$MDS_TEST_TMP/$name.log" 2>&1 &
+    python3 "$MDS_SOURCE_DIR/tests/integration/http_receiver.py" "${args[@]}" >>"$MDS_TEST_TMP/$name.log" 2>&1 &
     local pid=$!
     MDS_PIDS+=("$pid")
     wait_for 20 test -s "$portfile" || { cat "$MDS_TEST_TMP/$name.log" >&2; fail "$name receiver did not start"; }

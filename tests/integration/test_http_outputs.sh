@@ -12,7 +12,7 @@ source "$(dirname "$0")/outputs_lib.sh"
 
 N=300
 TOKEN="hec-token-$RANDOM-$RANDOM"
-start_fake_graph --alerts $N --pad 100
+start_emulator --alerts $N
 start_http_receiver HEC hec "Splunk $TOKEN"
 start_http_receiver ES es
 printf '%s\n' "$TOKEN" >"$MDS_TEST_TMP/hec.token"
@@ -37,7 +37,7 @@ format = json"
 write_graph_config "$MDS_TEST_TMP/mdesiem.ini" "$outputs" "" "batch_size = 100"
 "$MDESIEM" once -c "$MDS_TEST_TMP/mdesiem.ini" >"$MDS_TEST_TMP/once.out" 2>"$MDS_TEST_TMP/once.err" ||
     { tail -20 "$MDS_TEST_TMP/once.err" >&2; fail "once failed"; }
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
 
 curl -fsS "$HEC_URL/_ctl/requests" >"$MDS_TEST_TMP/hec.requests"
 r=$(python3 "$(dirname "$0")/check_http.py" "$MDS_TEST_TMP/hec.requests" "$MDS_TEST_TMP/alerts.jsonl" hec) ||
@@ -80,7 +80,7 @@ accepted() { curl -fsS "$GEN_URL/_ctl/requests" | jq -s '[.[] | select(.status =
 gen_has() { [ "$(accepted)" -ge "$1" ]; }
 wait_for 60 gen_has $N || fail "run did not deliver the first $N alerts"
 stop_pid "$GEN_PID"
-curl -fsS -X POST "$FAKE_URL/_fake/add?count=100" >/dev/null
+emu_post "create?count=100"
 outbox_full() { "$MDESIEM" status -c "$MDS_TEST_TMP/run.ini" --json | jq -e '.outputs[0].outbox_records == 100' >/dev/null; }
 wait_for 20 outbox_full || fail "the new alerts are not waiting in the outbox while the receiver is down"
 sleep 3
@@ -88,8 +88,13 @@ start_http_receiver GEN generic "" "$gen_port"
 wait_for 60 gen_has 100 || fail "the alerts added during the outage never arrived"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID" || fail "run did not exit cleanly"
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
-tail -n 100 "$MDS_TEST_TMP/alerts.jsonl" >"$MDS_TEST_TMP/new.jsonl"
+cp "$MDS_TEST_TMP/alerts.jsonl" "$MDS_TEST_TMP/before.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
+# the 100 alerts created during the outage: those the first listing lacked
+jq -r .id "$MDS_TEST_TMP/before.jsonl" | sort >"$MDS_TEST_TMP/before.ids"
+jq -c --rawfile old "$MDS_TEST_TMP/before.ids" '. as $a | select(($old | split("\n") | index([$a.id])) == null)' \
+    "$MDS_TEST_TMP/alerts.jsonl" >"$MDS_TEST_TMP/new.jsonl"
+[ "$(wc -l <"$MDS_TEST_TMP/new.jsonl")" -eq 100 ] || fail "expected 100 new alerts, found $(wc -l <"$MDS_TEST_TMP/new.jsonl")"
 curl -fsS "$GEN_URL/_ctl/requests" >"$MDS_TEST_TMP/gen.requests"
 r=$(python3 "$(dirname "$0")/check_http.py" "$MDS_TEST_TMP/gen.requests" "$MDS_TEST_TMP/new.jsonl" lines) ||
     fail "after the outage: $r"

@@ -9,8 +9,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/outputs_lib.sh"
 
 N=400
-LIMIT=50000
-start_fake_graph --alerts $N --pad 1000
+LIMIT=200000
+start_emulator --alerts $N
 port=$(free_port)
 outputs="[output gen]
 type = http
@@ -30,7 +30,7 @@ b1=$(status | jq '.outputs[0].outbox_bytes')
 sleep 3
 b2=$(status | jq '.outputs[0].outbox_bytes')
 rows=$(status | jq '.outputs[0].outbox_records')
-page=$((20 * 1500))
+page=$((20 * 12000))   # a page: 20 alerts of the emulator's (at most ~10 KB each)
 [ "$b1" -eq "$b2" ] || fail "the outbox kept growing while paused: $b1 -> $b2 bytes"
 [ "$b2" -gt "$LIMIT" ] && [ "$b2" -le $((LIMIT + page)) ] ||
     fail "outbox holds $b2 bytes; expected just above the $LIMIT limit (at most one page more)"
@@ -43,7 +43,7 @@ all_in() { [ "$(accepted)" -ge $N ]; }
 wait_for 90 all_in || fail "after the receiver came back only $(accepted) of $N alerts arrived"
 kill -TERM "$RUN_PID"
 wait "$RUN_PID" || fail "run did not exit cleanly"
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
 curl -fsS "$GEN_URL/_ctl/requests" >"$MDS_TEST_TMP/gen.requests"
 r=$(python3 "$(dirname "$0")/check_http.py" "$MDS_TEST_TMP/gen.requests" "$MDS_TEST_TMP/alerts.jsonl" lines) ||
     fail "not every alert arrived exactly once: $r"
