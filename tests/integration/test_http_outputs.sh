@@ -87,7 +87,10 @@ sleep 3
 start_http_receiver GEN generic "" "$gen_port"
 wait_for 60 gen_has 100 || fail "the alerts added during the outage never arrived"
 kill -TERM "$RUN_PID"
-wait "$RUN_PID" || fail "run did not exit cleanly"
+rc=0
+wait "$RUN_PID" || rc=$?
+forget_pid "$RUN_PID"
+[ $rc -eq 0 ] || fail "run did not exit cleanly"
 fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
 tail -n 100 "$MDS_TEST_TMP/alerts.jsonl" >"$MDS_TEST_TMP/new.jsonl"
 curl -fsS "$GEN_URL/_ctl/requests" >"$MDS_TEST_TMP/gen.requests"

@@ -42,7 +42,10 @@ accepted() { curl -fsS "$GEN_URL/_ctl/requests" | jq -s '[.[] | select(.status =
 all_in() { [ "$(accepted)" -ge $N ]; }
 wait_for 90 all_in || fail "after the receiver came back only $(accepted) of $N alerts arrived"
 kill -TERM "$RUN_PID"
-wait "$RUN_PID" || fail "run did not exit cleanly"
+rc=0
+wait "$RUN_PID" || rc=$?
+forget_pid "$RUN_PID"
+[ $rc -eq 0 ] || fail "run did not exit cleanly"
 fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
 curl -fsS "$GEN_URL/_ctl/requests" >"$MDS_TEST_TMP/gen.requests"
 r=$(python3 "$(dirname "$0")/check_http.py" "$MDS_TEST_TMP/gen.requests" "$MDS_TEST_TMP/alerts.jsonl" lines) ||
