@@ -68,8 +68,8 @@ static mds_err wait_for_spool(struct mds_source *src)
     if (!o)
         return MDS_OK;
     snprintf(why, sizeof why,
-             "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld", o->name,
-             (long long)atomic_load(&o->spool_bytes), (long long)o->spool_max);
+             "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
+             o->name, (long long)atomic_load(&o->spool_bytes), (long long)o->spool_max);
     mds_warn(src->tag, "%s; collection resumes when it drains", why);
     mds_db_source_result(src->db, src->name, 0, why, 0, 0);
     while ((o = full_route(src))) {
