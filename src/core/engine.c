@@ -64,7 +64,8 @@ const struct mds_conf_key mds_source_common_keys[] = {
 };
 
 const struct mds_conf_key mds_output_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout, file, syslog, http or kafka"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "output type: stdout, file, syslog, http or kafka"},
     {"format", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "event format (see `mdesiem help formats`); default depends on the output type"},
     {"evidence", MDS_CONF_ENUM, NULL, 0, 0, "first|summary|split", 0,

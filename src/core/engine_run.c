@@ -68,7 +68,8 @@ static mds_err wait_for_spool(struct mds_source *src)
     char why[256];
     if (!o)
         return MDS_OK;
-    snprintf(why, sizeof why, "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
+    snprintf(why, sizeof why,
+             "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
              o->name, (long long)atomic_load(&o->spool_bytes), (long long)o->spool_max);
     mds_warn(src->tag, "%s; collection resumes when it drains", why);
     mds_db_source_result(src->db, src->name, 0, why, 0, 0);
@@ -221,7 +222,8 @@ static mds_err index_events(struct output_buffers *b, size_t r, size_t before, s
             b->events = ev;
             b->events_cap = cap;
         }
-        b->events[(*count)++] = (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
+        b->events[(*count)++] =
+            (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
         start = k + 1;
     }
     return MDS_OK;
@@ -260,8 +262,8 @@ static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size
     return MDS_OK;
 }
 
-static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after, char *err,
-                            size_t errlen)
+static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after,
+                            char *err, size_t errlen)
 {
     if (o->type->deliver_batch)
         return o->type->deliver_batch(o, batch, retry_after, err, errlen);
@@ -368,7 +370,8 @@ static mds_err open_connections(struct mds_engine *e, char *err, size_t errlen)
         if (mds_db_open(e->state_path, 1, &o->db, err, errlen))
             return MDS_ERR_STATE;
         if (mds_db_outbox_depth(o->db, o->name, &rows, &bytes)) {
-            snprintf(err, errlen, "cannot measure the outbox of output %s: %s", o->name, mds_db_errmsg(o->db));
+            snprintf(err, errlen, "cannot measure the outbox of output %s: %s", o->name,
+                     mds_db_errmsg(o->db));
             return MDS_ERR_STATE;
         }
         atomic_store(&o->spool_bytes, (long long)bytes);

@@ -261,8 +261,8 @@ mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer
     return perform(h, url, bearer, &body, extra, r);
 }
 
-mds_err mds_http_post(struct mds_http *h, const char *url, const char *body, size_t len, const char *const *headers,
-                      struct mds_http_resp *r)
+mds_err mds_http_post(struct mds_http *h, const char *url, const char *body, size_t len,
+                      const char *const *headers, struct mds_http_resp *r)
 {
     struct req_body b = {.raw = body, .raw_len = len};
     return perform(h, url, NULL, &b, headers, r);

@@ -22,11 +22,14 @@
 #define POLL_SLICE_MS 200 /* how often a wait looks at the shutdown flag */
 #define TLS_CHUNK (1 << 20)
 
+#define VERDICT_WAIT_MS 2000 /* TLS 1.3: how long to wait for a refusal of our missing certificate */
+
 struct mds_stream {
     struct mds_stream_conf conf;
     SSL_CTX *ctx;
     SSL *ssl;
     int fd;
+    int cert_requested; /* the receiver asked for a client certificate we do not have */
 };
 
 static const char *scheme(enum mds_stream_transport t)
@@ -113,6 +116,17 @@ static const char *ssl_reason(char *buf, size_t size, const char *fallback)
     return buf;
 }
 
+/* Called by OpenSSL when the receiver asks for a client certificate and
+ * none is configured: we send none, and remember it was asked for. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    struct mds_stream *s = SSL_get_app_data(ssl);
+    (void)x509, (void)pkey;
+    if (s)
+        s->cert_requested = 1;
+    return 0;
+}
+
 static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
 {
     const struct mds_stream_conf *c = &s->conf;
@@ -124,6 +138,15 @@ static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
         return MDS_ERR_INTERNAL;
     }
     SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_client_cert_cb(s->ctx, on_cert_request);
+    /* In TLS 1.3 a receiver judges the client certificate after our side
+     * of the handshake is complete: a refusal would only arrive once the
+     * first batch was on its way. TLS 1.2 finishes only after the
+     * receiver accepted it, so that is what a client certificate uses. */
+    if (c->cert_file && !SSL_CTX_set_max_proto_version(s->ctx, TLS1_2_VERSION)) {
+        snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason(why, sizeof why, "TLS 1.2 unavailable"));
+        return MDS_ERR_INTERNAL;
+    }
     SSL_CTX_set_verify(s->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
     int ok = c->ca_file ? SSL_CTX_load_verify_locations(s->ctx, c->ca_file, NULL)
                         : SSL_CTX_set_default_verify_paths(s->ctx);
@@ -285,6 +308,16 @@ static int set_peer_name(struct mds_stream *s)
     return SSL_set1_host(s->ssl, name);
 }
 
+/* Alerts a receiver sends when it does not accept our certificate. */
+static int refused_our_certificate(unsigned long e)
+{
+    int r = ERR_GET_REASON(e);
+    return r == SSL_R_TLSV1_ALERT_UNKNOWN_CA || r == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
+           r == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN || r == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
+           r == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED || r == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+           r == SSL_R_TLSV1_ALERT_ACCESS_DENIED;
+}
+
 static mds_err handshake_failed(struct mds_stream *s, int ret, int e, char *err, size_t errlen)
 {
     char why[256];
@@ -301,15 +334,46 @@ static mds_err handshake_failed(struct mds_stream *s, int ret, int e, char *err,
     const char *reason = e == SSL_ERROR_SYSCALL && ret == 0 ? "connection closed by the receiver"
                          : e == SSL_ERROR_SYSCALL && errno  ? strerror(errno)
                                                             : "protocol error";
-    snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", s->conf.host, s->conf.port,
-             ssl_reason(why, sizeof why, reason));
-    return MDS_ERR_RETRY;
+    int refused = refused_our_certificate(ERR_peek_last_error());
+    snprintf(err, errlen, "TLS handshake with %s:%s failed: %s%s", s->conf.host, s->conf.port,
+             ssl_reason(why, sizeof why, reason),
+             refused ? " (the receiver refused our client certificate: check cert_file and key_file)" : "");
+    return refused ? MDS_ERR_AUTH : MDS_ERR_RETRY;
+}
+
+/* TLS 1.3, no client certificate, and the receiver asked for one: it
+ * decides after the handshake. Waits (briefly) for its verdict: an alert
+ * or a close means refused; a session ticket, or silence, accepted. */
+static mds_err await_verdict(struct mds_stream *s, int64_t deadline, char *err, size_t errlen)
+{
+    char byte, why[256];
+    int64_t until = mds_mono_ms() + VERDICT_WAIT_MS;
+    if (until > deadline)
+        until = deadline;
+    for (;;) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        int64_t left = until - mds_mono_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return MDS_OK;
+        ERR_clear_error();
+        int r = SSL_peek(s->ssl, &byte, 1);
+        int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, r);
+        if (e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ)
+            return MDS_OK; /* it talks to us: accepted */
+        if (e != SSL_ERROR_WANT_WRITE) {
+            snprintf(err, errlen, "%s:%s requires a client certificate (set cert_file and key_file): %s",
+                     s->conf.host, s->conf.port, ssl_reason(why, sizeof why, "connection closed"));
+            return MDS_ERR_AUTH;
+        }
+    }
 }
 
 static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size_t errlen)
 {
     ERR_clear_error();
-    if (!(s->ssl = SSL_new(s->ctx)) || !SSL_set_fd(s->ssl, s->fd) || !set_peer_name(s)) {
+    s->cert_requested = 0;
+    if (!(s->ssl = SSL_new(s->ctx)) || !SSL_set_fd(s->ssl, s->fd) || !set_peer_name(s) ||
+        !SSL_set_app_data(s->ssl, s)) {
         snprintf(err, errlen, "cannot set up a TLS session for %s", s->conf.host);
         return MDS_ERR_INTERNAL;
     }
@@ -317,6 +381,8 @@ static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size
         ERR_clear_error();
         errno = 0;
         int r = SSL_connect(s->ssl);
+        if (r == 1 && s->cert_requested && SSL_version(s->ssl) >= TLS1_3_VERSION)
+            return await_verdict(s, deadline, err, errlen);
         if (r == 1)
             return MDS_OK;
         int e = SSL_get_error(s->ssl, r);

@@ -149,9 +149,17 @@ rs_listening() {
     (exec 3<>"/dev/tcp/127.0.0.1/$RS_TCP_PORT") 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$RS_TLS_PORT") 2>/dev/null
 }
 
+# forget_pid PID: drops a process that has ended from MDS_PIDS, so the
+# cleanup on exit cannot signal whatever process reuses its number (pids
+# wrap quickly when tests run in parallel).
+forget_pid() {
+    local keep=() p
+    for p in "${MDS_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    MDS_PIDS=("${keep[@]}")
+}
+
 stop_rsyslog() {
-    kill -TERM "$RS_PID" 2>/dev/null || true
-    timeout 20 tail --pid="$RS_PID" -f /dev/null || kill -KILL "$RS_PID" 2>/dev/null || true
+    stop_pid "$RS_PID"
     rm -f "$RS_DIR/rsyslogd.pid"
 }
 
@@ -183,7 +191,10 @@ start_http_receiver() {
     printf -v "${name}_PID" '%s' "$pid"
 }
 
+# stop_pid PID: TERM, then KILL after 20 s; reaps it and forgets it.
 stop_pid() {
     kill -TERM "$1" 2>/dev/null || true
-    timeout 10 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+    timeout 20 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    forget_pid "$1"
 }

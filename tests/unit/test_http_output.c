@@ -429,6 +429,41 @@ static void test_elasticsearch_bulk(void **state)
     receiver_stop(&r);
 }
 
+static void test_basic_and_api_key_auth(void **state)
+{
+    (void)state;
+    struct receiver r;
+    struct harness h;
+    char err[512];
+    receiver_start(&r, "es", "Basic ZWxhc3RpYzpwYTpzcyB3MHJk"); /* elastic:pa:ss w0rd */
+    setenv("MDS_TEST_PW", "pa:ss w0rd", 1);
+    assert_int_equal(open_http(&h, r.url,
+                               "preset = elasticsearch\nuser = elastic\npassword_env = MDS_TEST_PW", err,
+                               sizeof err),
+                     MDS_OK);
+    add_mixed(&h);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
+    harness_close(&h);
+    receiver_stop(&r);
+    receiver_start(&r, "es", "ApiKey a2V5LWlkOmtleQ==");
+    setenv("MDS_TEST_APIKEY", "a2V5LWlkOmtleQ==", 1);
+    assert_int_equal(
+        open_http(&h, r.url, "preset = elasticsearch\napi_key_env = MDS_TEST_APIKEY", err, sizeof err),
+        MDS_OK);
+    add_mixed(&h);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
+    harness_close(&h);
+    /* the wrong key: refused, permanent */
+    setenv("MDS_TEST_APIKEY", "bm9wZQ==", 1);
+    assert_int_equal(
+        open_http(&h, r.url, "preset = elasticsearch\napi_key_env = MDS_TEST_APIKEY", err, sizeof err),
+        MDS_OK);
+    add_mixed(&h);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_ERR_AUTH);
+    harness_close(&h);
+    receiver_stop(&r);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -482,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_splunk_hec),
         cmocka_unit_test(test_status_classes),
         cmocka_unit_test(test_elasticsearch_bulk),
+        cmocka_unit_test(test_basic_and_api_key_auth),
         cmocka_unit_test(test_config_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -299,6 +299,8 @@ struct tls_server {
     int handshake_ok;
 };
 
+static int require_client_cert; /* the next TLS server demands a certificate signed by ca.pem */
+
 static void *tls_serve(void *arg)
 {
     struct tls_server *t = arg;
@@ -321,15 +323,20 @@ static void *tls_serve(void *arg)
 static void make_certs(void)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out "
-             "$ca.pem -days 2 -subj /CN=$ca >/dev/null 2>&1 || exit 1; done && "
-             "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost "
-             ">/dev/null 2>&1 && "
-             "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' >ext && "
-             "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
-             "-extfile ext >/dev/null 2>&1",
-             tmpdir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out "
+        "$ca.pem -days 2 -subj /CN=$ca >/dev/null 2>&1 || exit 1; done && "
+        "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost "
+        ">/dev/null 2>&1 && "
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' >ext && "
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
+        "-extfile ext >/dev/null 2>&1 && "
+        "for c in cli:ca rogue:other; do n=${c%%:*}; signer=${c#*:}; "
+        "openssl req -newkey rsa:2048 -nodes -keyout $n.key -out $n.csr -subj /CN=mdesiem >/dev/null 2>&1 && "
+        "openssl x509 -req -in $n.csr -CA $signer.pem -CAkey $signer.key -CAcreateserial -out $n.pem "
+        "-days 2 >/dev/null 2>&1 || exit 1; done",
+        tmpdir);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -342,6 +349,11 @@ static void start_tls_server(struct tls_server *t, int *port, pthread_t *th)
     t->ctx = SSL_CTX_new(TLS_server_method());
     assert_int_equal(SSL_CTX_use_certificate_file(t->ctx, cert, SSL_FILETYPE_PEM), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM), 1);
+    if (require_client_cert) {
+        snprintf(cert, sizeof cert, "%s/ca.pem", tmpdir);
+        assert_int_equal(SSL_CTX_load_verify_locations(t->ctx, cert, NULL), 1);
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
     t->lfd = listen_on(SOCK_STREAM, port);
     assert_int_equal(pthread_create(th, NULL, tls_serve, t), 0);
 }
@@ -410,6 +422,35 @@ static void test_tls_wrong_ca_and_name(void **state)
     assert_true(t.n > 0);
 }
 
+/* A receiver that demands a client certificate: ours (signed by its CA)
+ * is accepted; none, or one from another CA, is a permanent error and
+ * nothing is delivered - also with TLS 1.3, where the refusal of a
+ * missing certificate only comes after the handshake. */
+static void test_tls_client_certificate(void **state)
+{
+    (void)state;
+    struct tls_server t;
+    char err[512], extra[512];
+    require_client_cert = 1;
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/cli.pem\nkey_file = %s/cli.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_OK);
+    assert_true(t.handshake_ok && t.n > 0);
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem", tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_ERR_AUTH);
+    assert_int_equal(t.n, 0);
+    assert_non_null(strstr(err, "cert_file"));
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/rogue.pem\nkey_file = %s/rogue.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_ERR_AUTH);
+    assert_int_equal(t.n, 0);
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/cli.pem\nkey_file = %s/rogue.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err),
+                     MDS_ERR_CONFIG); /* key does not match */
+    require_client_cert = 0;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -441,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tls_verified),
         cmocka_unit_test(test_tls_wrong_ca_and_name),
+        cmocka_unit_test(test_tls_client_certificate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
