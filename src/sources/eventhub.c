@@ -316,10 +316,15 @@ static void eventhub_destroy(struct mds_source *src)
     mds_free(eh->categories);
     mds_free(eh->categories_storage);
     mds_free(eh->dead_letter_path);
-    mds_free(eh->batch.msgs);
-    mds_free(eh->batch.smsgs);
-    mds_free(eh->batch.items);
-    mds_free(eh->batch.ids);
+    for (int i = 0; i < 2; i++) {
+        mds_free(eh->batches[i].msgs);
+        mds_free(eh->batches[i].smsgs);
+        mds_free(eh->batches[i].smsg_src);
+        mds_free(eh->batches[i].items);
+        mds_free(eh->batches[i].ids);
+    }
+    pthread_mutex_destroy(&eh->store.mu);
+    pthread_cond_destroy(&eh->store.cv);
     mds_free(eh->parts);
     mds_eh_split_finish(&eh->split);
     EVP_MD_CTX_free(eh->md);
@@ -339,6 +344,9 @@ static mds_err eventhub_create(struct mds_source *src, char *err, size_t errlen)
     src->ctx = eh;
     eh->src = src;
     eh->dl_fd = -1;
+    eh->batch = &eh->batches[0];
+    pthread_mutex_init(&eh->store.mu, NULL);
+    pthread_cond_init(&eh->store.cv, NULL);
     mds_eh_split_init(&eh->split);
     mds_buf_init(&eh->dl_line, 0);
     eh->conf = rd_kafka_conf_new();

@@ -3,17 +3,21 @@
  * in eventhub.c's header comment).
  *
  * One cycle (mds_eh_collect, on the source's thread) polls messages into a
- * batch, splits each into records without copying them (items point into
- * the librdkafka payloads, which live until the batch is stored), and
- * stores the batch in one outbox transaction when the local queue runs
- * dry or the batch is full. Only then do the partitions' durable offsets
- * move, and only durable offsets are ever committed. In `once` mode the
- * cycle ends when every assigned partition reported its end
- * (enable.partition.eof); in `run` mode it returns every few seconds so
+ * batch and splits each into records without copying them: items point
+ * into the librdkafka payloads, which live until the batch is stored.
+ * When the local queue runs dry or the batch is full, the batch goes to a
+ * store worker thread, which writes it to the outbox in one transaction
+ * while the source's thread fills the next one; a batch is handed over
+ * only after the previous one was applied, so the partitions' durable
+ * offsets move in order, and only durable offsets are ever committed.
+ * In `once` mode the cycle ends when every assigned partition reported
+ * its end (enable.partition.eof); in `run` mode it returns every 10 s so
  * the engine records the status, and the engine calls it again at once.
- * A rebalance stores the batch and commits synchronously before giving
- * the partitions up. A store that fails drops the batch and reopens the
- * consumer, which resumes from the committed (durable) offsets.
+ * A rebalance stores everything and commits synchronously before giving
+ * the partitions up. A store that fails drops what is not stored and
+ * reopens the consumer, which resumes from the committed (durable)
+ * offsets. No call here blocks for more than half a second on the
+ * network, so a shutdown is seen promptly even while brokers are down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +38,7 @@
 #define STATUS_MS 2000         /* per-partition offsets written to the state this often */
 #define PRUNE_MS (10 * 60000)  /* old message digests forgotten this often */
 #define COMMITTED_QUERY_MS 500 /* longest wait for the committed offsets after an assignment */
+#define ERROR_FRESH_MS 60000   /* an error not repeated for this long is over */
 
 /* ---- partitions of the assignment ---- */
 
@@ -71,16 +76,18 @@ static void remove_part(struct eventhub *eh, int32_t partition)
 
 /* ---- Kafka offsets ---- */
 
-/* Commits the durable offsets not committed yet. Synchronous at
- * rebalances and at the end; asynchronous otherwise (the result arrives in
- * offset_commit_cb). */
+/* Commits the durable offsets not committed yet. Synchronous when
+ * partitions are given up (rebalance, close); asynchronous otherwise, at
+ * most every commit_interval (the result arrives in offset_commit_cb). */
 static void commit_offsets(struct eventhub *eh, int sync)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)eh->nparts + 1);
     if (!l)
         return;
+    /* a synchronous commit also repeats offsets whose asynchronous commit
+     * is not confirmed yet: it is the one that must have landed */
     for (size_t i = 0; i < eh->nparts; i++)
-        if (eh->parts[i].durable > eh->parts[i].commit_sent)
+        if (eh->parts[i].durable > (sync ? eh->parts[i].committed : eh->parts[i].commit_sent))
             rd_kafka_topic_partition_list_add(l, eh->topic, eh->parts[i].partition)->offset =
                 eh->parts[i].durable;
     if (l->cnt > 0) {
@@ -166,9 +173,8 @@ static void query_committed(struct eventhub *eh)
 
 /* ---- the batch ---- */
 
-static void drop_batch(struct eventhub *eh)
+static void drop_batch(struct eh_batch *b)
 {
-    struct eh_batch *b = &eh->batch;
     for (size_t i = 0; i < b->nmsgs; i++)
         rd_kafka_message_destroy(b->msgs[i]);
     b->nmsgs = b->nsmsgs = b->nitems = 0;
@@ -219,12 +225,15 @@ static mds_err digest(struct eventhub *eh, const void *body, size_t len,
 /* Adds the records of a well-formed message that pass the category filter. */
 static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
 {
-    struct eh_batch *b = &eh->batch;
+    struct eh_batch *b = eh->batch;
     const char *body = m->payload;
-    size_t first = b->nitems;
-    if (reserve_items(b, eh->split.n) ||
-        grow((void **)&b->smsgs, &b->smsgcap, b->nsmsgs + 1, sizeof *b->smsgs))
+    size_t first = b->nitems, cap = b->smsgcap;
+    if (reserve_items(b, eh->split.n) || grow((void **)&b->smsgs, &cap, b->nsmsgs + 1, sizeof *b->smsgs))
         return MDS_ERR_NOMEM;
+    cap = b->smsgcap;
+    if (grow((void **)&b->smsg_src, &cap, b->nsmsgs + 1, sizeof *b->smsg_src))
+        return MDS_ERR_NOMEM;
+    b->smsgcap = cap;
     for (size_t i = 0; i < eh->split.n; i++) {
         const struct mds_eh_record *r = &eh->split.recs[i];
         if (!mds_eh_category_match((const char *const *)eh->categories, eh->ncategories, body + r->cat_off,
@@ -239,10 +248,9 @@ static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
     }
     if (b->nitems == first)
         return MDS_OK;
-    struct mds_stream_msg *sm = &b->smsgs[b->nsmsgs++];
-    sm->first = first;
-    sm->count = b->nitems - first;
-    return eh->dedupe ? digest(eh, body, m->len, sm->digest) : MDS_OK;
+    b->smsg_src[b->nsmsgs] = m;
+    b->smsgs[b->nsmsgs++] = (struct mds_stream_msg){.first = first, .count = b->nitems - first};
+    return MDS_OK;
 }
 
 /* ---- the dead-letter file ---- */
@@ -299,7 +307,7 @@ static mds_err write_dead_letter(struct eventhub *eh, const rd_kafka_message_t *
                   strerror(errno));
         return MDS_ERR_IO;
     }
-    eh->batch.dead_lettered = 1;
+    eh->batch->dead_lettered = 1;
     eh->counts.dead_letters++;
     mds_warn(eh->src->tag, "malformed message at partition %d offset %lld: %s; appended to %s",
              (int)m->partition, (long long)m->offset, why, eh->dead_letter_path);
@@ -309,7 +317,7 @@ static mds_err write_dead_letter(struct eventhub *eh, const rd_kafka_message_t *
 /* Splits one message into the batch, or dead-letters it. Takes ownership. */
 static mds_err take_message(struct eventhub *eh, rd_kafka_message_t *m)
 {
-    struct eh_batch *b = &eh->batch;
+    struct eh_batch *b = eh->batch;
     char why[256];
     if (grow((void **)&b->msgs, &b->msgcap, b->nmsgs + 1, sizeof *b->msgs)) {
         rd_kafka_message_destroy(m);
@@ -336,41 +344,153 @@ static mds_err take_message(struct eventhub *eh, rd_kafka_message_t *m)
     return add_records(eh, m);
 }
 
-/* Makes the batch durable: dead letters synced, records stored in one
- * transaction; then the partitions' durable offsets move. On failure the
- * batch is dropped and the consumer must be reopened (eh->broken). */
-static mds_err store_batch(struct eventhub *eh)
+/* ---- storing batches ---- */
+
+/* Makes a batch durable: dead letters synced, digests computed, records
+ * stored in one transaction. On the store worker (or inline when it does
+ * not run); touches only the batch, src->db, the digest context and the
+ * dead-letter fd (fsync, while the source's thread may append). */
+static mds_err store_work(struct eventhub *eh, struct eh_batch *b, size_t *accepted, size_t *dups)
 {
-    struct eh_batch *b = &eh->batch;
     mds_err rc = MDS_OK;
-    size_t accepted = 0, dups = 0;
-    if (b->nmsgs == 0)
-        return MDS_OK;
+    *accepted = *dups = 0;
     if (b->dead_lettered && fsync(eh->dl_fd) != 0) {
         mds_error(eh->src->tag, "cannot sync the dead-letter file %s: %s", eh->dead_letter_path,
                   strerror(errno));
-        rc = MDS_ERR_IO;
+        return MDS_ERR_IO;
     }
     for (size_t i = 0; i < b->nitems; i++)
         b->items[i].id = b->ids[i];
+    for (size_t i = 0; eh->dedupe && !rc && i < b->nsmsgs; i++)
+        rc = digest(eh, b->smsg_src[i]->payload, b->smsg_src[i]->len, b->smsgs[i].digest);
     if (!rc && b->nsmsgs)
-        rc = mds_source_commit_stream(eh->src, b->smsgs, b->nsmsgs, b->items, b->nitems, eh->dedupe,
-                                      &accepted, &dups);
+        rc = mds_source_commit_stream(eh->src, b->smsgs, b->nsmsgs, b->items, b->nitems, eh->dedupe, accepted,
+                                      dups);
+    return rc;
+}
+
+/* After store_work, on the source's thread: the partitions' durable
+ * offsets move, or, on failure, the consumer must be reopened
+ * (eh->broken) and nothing later may be stored before that. */
+static void apply(struct eventhub *eh, struct eh_batch *b, mds_err rc, size_t dups)
+{
     if (rc) {
-        drop_batch(eh);
         eh->broken = 1;
+    } else {
+        eh->counts.dup_messages += (long long)dups;
+        if (dups)
+            mds_info(eh->src->tag, "%zu re-sent messages dropped (already stored)", dups);
+        for (size_t i = 0; i < b->nmsgs; i++) {
+            struct eh_part *p = find_part(eh, b->msgs[i]->partition);
+            if (p && b->msgs[i]->offset + 1 > p->durable)
+                p->durable = b->msgs[i]->offset + 1;
+        }
+    }
+    drop_batch(b);
+}
+
+static void *store_main(void *arg)
+{
+    struct eventhub *eh = arg;
+    struct eh_store *w = &eh->store;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && (!w->job || w->done))
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->job || w->done)
+            break; /* quit, nothing pending */
+        struct eh_batch *b = w->job;
+        pthread_mutex_unlock(&w->mu);
+        size_t accepted, dups;
+        mds_err rc = store_work(eh, b, &accepted, &dups);
+        pthread_mutex_lock(&w->mu);
+        w->result = rc;
+        w->accepted = accepted;
+        w->dups = dups;
+        w->done = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* Waits for the batch in flight, if any, and applies it. */
+static mds_err finish_inflight(struct eventhub *eh)
+{
+    struct eh_store *w = &eh->store;
+    if (!w->job)
+        return MDS_OK;
+    pthread_mutex_lock(&w->mu);
+    while (!w->done)
+        pthread_cond_wait(&w->cv, &w->mu);
+    struct eh_batch *b = w->job;
+    mds_err rc = w->result;
+    size_t dups = w->dups;
+    w->job = NULL;
+    w->done = 0;
+    pthread_mutex_unlock(&w->mu);
+    apply(eh, b, rc, dups);
+    return rc;
+}
+
+/* Hands the current batch over to be stored (to the worker when it runs,
+ * else stores it here) after the previous one was applied. */
+static mds_err submit(struct eventhub *eh)
+{
+    struct eh_store *w = &eh->store;
+    struct eh_batch *b = eh->batch;
+    mds_err rc = finish_inflight(eh);
+    if (rc || eh->broken) {
+        drop_batch(b); /* stored after a failed batch, its offsets would pass the lost ones */
+        return rc ? rc : MDS_ERR_STATE;
+    }
+    if (b->nmsgs == 0)
+        return MDS_OK;
+    if (!w->running) {
+        size_t accepted, dups;
+        rc = store_work(eh, b, &accepted, &dups);
+        apply(eh, b, rc, dups);
         return rc;
     }
-    eh->counts.dup_messages += (long long)dups;
-    if (dups)
-        mds_info(eh->src->tag, "%zu re-sent messages dropped (already stored)", dups);
-    for (size_t i = 0; i < b->nmsgs; i++) {
-        struct eh_part *p = find_part(eh, b->msgs[i]->partition);
-        if (p && b->msgs[i]->offset + 1 > p->durable)
-            p->durable = b->msgs[i]->offset + 1;
-    }
-    drop_batch(eh);
+    pthread_mutex_lock(&w->mu);
+    w->job = b;
+    w->done = 0;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    eh->batch = b == &eh->batches[0] ? &eh->batches[1] : &eh->batches[0];
     return MDS_OK;
+}
+
+/* Stores everything consumed so far and waits until it is durable. */
+static mds_err store_batch(struct eventhub *eh)
+{
+    mds_err rc = submit(eh);
+    mds_err rc2 = finish_inflight(eh);
+    return rc ? rc : rc2;
+}
+
+static void store_start(struct eventhub *eh)
+{
+    struct eh_store *w = &eh->store;
+    w->quit = 0;
+    w->running = pthread_create(&w->thread, NULL, store_main, eh) == 0;
+    if (!w->running)
+        mds_warn(eh->src->tag, "cannot start the store thread; storing inline");
+}
+
+/* Stops the worker; a batch in flight is finished and applied first. */
+static void store_stop(struct eventhub *eh)
+{
+    struct eh_store *w = &eh->store;
+    finish_inflight(eh);
+    if (!w->running)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    w->running = 0;
 }
 
 /* ---- librdkafka callbacks (on the source's thread, inside poll) ---- */
@@ -428,6 +548,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     struct eventhub *eh = opaque;
     (void)rk;
     snprintf(eh->last_error, sizeof eh->last_error, "%s", reason);
+    eh->last_error_ms = mds_mono_ms();
     if (err == RD_KAFKA_RESP_ERR__FATAL)
         mds_error(eh->src->tag, "kafka: %s", reason);
     else
@@ -488,12 +609,14 @@ void mds_eh_close_consumer(struct eventhub *eh)
     if (!eh->rk)
         return;
     eh->closing = 1;
+    finish_inflight(eh);
     if (eh->broken)
-        drop_batch(eh);
+        drop_batch(eh->batch);
     rd_kafka_consumer_close(eh->rk); /* revokes: stores, commits, records the status */
     rd_kafka_destroy(eh->rk);
     eh->rk = NULL;
-    drop_batch(eh);
+    finish_inflight(eh);
+    drop_batch(eh->batch);
     eh->nparts = 0;
     eh->closing = 0;
 }
@@ -511,6 +634,7 @@ static void handle_event(struct eventhub *eh, rd_kafka_message_t *m)
         }
     } else {
         snprintf(eh->last_error, sizeof eh->last_error, "%s", rd_kafka_message_errstr(m));
+        eh->last_error_ms = mds_mono_ms();
         mds_warn(eh->src->tag, "kafka: %s", eh->last_error);
     }
     rd_kafka_message_destroy(m);
@@ -518,7 +642,7 @@ static void handle_event(struct eventhub *eh, rd_kafka_message_t *m)
 
 static int caught_up(const struct eventhub *eh)
 {
-    if (!eh->assigned || eh->batch.nmsgs)
+    if (!eh->assigned || eh->batch->nmsgs || eh->store.job)
         return 0;
     for (size_t i = 0; i < eh->nparts; i++)
         if (!eh->parts[i].eof)
@@ -529,12 +653,14 @@ static int caught_up(const struct eventhub *eh)
 /* Polls one message (or none); 1 when something arrived. */
 static int poll_once(struct eventhub *eh, mds_err *rc)
 {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(eh->rk, eh->batch.nmsgs ? 0 : POLL_MS);
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(eh->rk, eh->batch->nmsgs || eh->store.job ? 0 : POLL_MS);
     if (!m)
         return 0;
     if (m->err) {
         int eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
         handle_event(eh, m);
+        if (eof)
+            eh->last_error[0] = '\0';
         return eof;
     }
     struct eh_part *p = find_part(eh, m->partition);
@@ -543,6 +669,7 @@ static int poll_once(struct eventhub *eh, mds_err *rc)
         return 0;
     }
     p->eof = 0;
+    eh->last_error[0] = '\0';
     *rc = take_message(eh, m);
     return 1;
 }
@@ -555,9 +682,10 @@ static void housekeeping(struct eventhub *eh, int64_t now)
         query_committed(eh);
     if (now - eh->last_commit_ms >= eh->commit_interval_ms)
         commit_offsets(eh, 0);
-    if (now - eh->last_status_ms >= STATUS_MS)
+    /* the connection is the store worker's while a batch is in flight */
+    if (now - eh->last_status_ms >= STATUS_MS && !finish_inflight(eh))
         write_status(eh);
-    if (eh->dedupe && now - eh->last_prune_ms >= PRUNE_MS) {
+    if (eh->dedupe && now - eh->last_prune_ms >= PRUNE_MS && !finish_inflight(eh)) {
         eh->last_prune_ms = now;
         if (mds_db_stream_prune(src->db, src->name, mds_time_now() - eh->dedupe_window_ms * MDS_TICKS_PER_MS))
             mds_warn(src->tag, "cannot forget old message digests: %s", mds_db_errmsg(src->db));
@@ -587,8 +715,10 @@ static mds_err consume(struct eventhub *eh, int once, int *progress, char *err, 
         int64_t now = mds_mono_ms();
         if (got || (eh->assigned && !once))
             last_progress = now, *progress |= got;
-        if ((!got && eh->batch.nmsgs) || eh->batch.nitems >= eh->batch_records)
-            if ((rc = store_batch(eh)))
+        if (!got && !eh->batch->nmsgs && eh->store.job && (rc = finish_inflight(eh)))
+            break; /* nothing to do meanwhile: see the stored batch through */
+        if ((!got && eh->batch->nmsgs) || eh->batch->nitems >= eh->batch_records)
+            if ((rc = submit(eh)))
                 break;
         if (eh->broken)
             return MDS_ERR_STATE;
@@ -614,20 +744,26 @@ mds_err mds_eh_collect(struct mds_source *src, char *err, size_t errlen)
     int once = mds_engine_once(src->engine), progress = 0;
     if (eh->failures && mds_sleep_ms(mds_engine_backoff(src->engine, eh->failures - 1, -1)))
         return MDS_ERR_STOPPED;
-    eh->last_error[0] = '\0';
     mds_err rc = eh->rk ? MDS_OK : open_consumer(eh, err, errlen);
-    if (!rc)
+    if (!rc) {
+        store_start(eh);
         rc = consume(eh, once, &progress, err, errlen);
+    }
     if (eh->rk && !eh->broken && store_batch(eh) && !rc)
         rc = MDS_ERR_STATE;
+    store_stop(eh);
     if (eh->rk && !eh->broken)
-        commit_offsets(eh, 1);
+        commit_offsets(eh, 0); /* closing commits synchronously (on_revoke); a sync one here could block */
     /* A failed store reopens the consumer, which resumes from the durable
      * offsets; transient broker trouble (RETRY) keeps it: librdkafka
      * reconnects by itself. */
     if (eh->rk && (once || eh->broken || (rc && rc != MDS_ERR_RETRY)))
         mds_eh_close_consumer(eh);
-    if (!rc && !progress && !once && *eh->last_error) {
+    /* An error is the source's state until traffic flows again or, on an
+     * idle hub, until librdkafka stops repeating it (it does so at least
+     * every 30 s while a broker stays unreachable). No network call here:
+     * a probe would block while the brokers are down. */
+    if (!rc && !progress && !once && *eh->last_error && mds_mono_ms() - eh->last_error_ms < ERROR_FRESH_MS) {
         snprintf(err, errlen, "%s", eh->last_error);
         rc = MDS_ERR_RETRY;
     }

@@ -12,6 +12,7 @@
 #ifndef MDS_SOURCES_EVENTHUB_INTERNAL_H
 #define MDS_SOURCES_EVENTHUB_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
@@ -37,12 +38,29 @@ struct eh_part {
 struct eh_batch {
     rd_kafka_message_t **msgs;
     size_t nmsgs, msgcap;
-    struct mds_stream_msg *smsgs; /* messages with records to store */
+    struct mds_stream_msg *smsgs;        /* messages with records to store */
+    const rd_kafka_message_t **smsg_src; /* the message of each smsgs[i] */
     size_t nsmsgs, smsgcap;
     struct mds_item *items;
     char (*ids)[EH_ID_MAX];
     size_t nitems, itemcap;
     int dead_lettered; /* the dead-letter file was written: fsync before storing */
+};
+
+/* The store worker: stores one batch while the source's thread fills the
+ * next, so parsing overlaps the transaction's fsync. A batch is handed
+ * over only after the previous one was applied, so durable offsets move
+ * in order; while a batch is in flight the worker owns src->db and the
+ * digest context. */
+struct eh_store {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int running, quit;
+    struct eh_batch *job; /* handed over, not yet applied */
+    int done;             /* the worker finished job */
+    mds_err result;
+    size_t accepted, dups;
 };
 
 struct eh_counts {
@@ -72,11 +90,14 @@ struct eventhub {
     int64_t assigned_ms; /* when the first one did */
     int need_committed;  /* ask the coordinator for the committed offsets */
     int closing;
-    int broken; /* a store failed: reopen from the committed offsets */
-    char last_error[256];
+    int broken;           /* a store failed: reopen from the committed offsets */
+    char last_error[256]; /* kept until traffic flows again */
+    int64_t last_error_ms;
     int64_t last_commit_ms, last_status_ms, last_prune_ms;
     /* the hot path */
-    struct eh_batch batch;
+    struct eh_batch batches[2];
+    struct eh_batch *batch; /* the one being filled */
+    struct eh_store store;
     struct mds_eh_split split;
     EVP_MD *sha256;
     EVP_MD_CTX *md;
