@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "engine_internal.h"
+#include "formats/escape.h"
 #include "serve/compat.h"
 
 #define MAX_ROUTES 32
@@ -159,18 +160,6 @@ static mds_err setup_service(struct mds_engine *e, char *err, size_t errlen)
     return MDS_OK;
 }
 
-static char leef_delimiter(const char *v)
-{
-    if (!v || !*v)
-        return '\t';
-    if (v[1] == '\0')
-        return v[0];
-    const char *hex = (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? v + 2 : (v[0] == 'x' ? v + 1 : NULL);
-    char *end;
-    long c = hex ? strtol(hex, &end, 16) : -1;
-    return (hex && *end == '\0' && c > 0 && c < 128) ? (char)c : 0;
-}
-
 static mds_err setup_output_format(struct mds_engine *e, struct mds_output *o, char *err, size_t errlen)
 {
     char label[160];
@@ -189,11 +178,10 @@ static mds_err setup_output_format(struct mds_engine *e, struct mds_output *o, c
         o->format_opts.evidence = strcmp(ev, "split") == 0 ? MDS_EVIDENCE_SPLIT
                                   : strcmp(ev, "summary") == 0 ? MDS_EVIDENCE_SUMMARY
                                                                : MDS_EVIDENCE_FIRST;
-    o->format_opts.leef_delimiter = leef_delimiter(mds_conf_str(o->sec, "leef_delimiter"));
-    if (!o->format_opts.leef_delimiter || o->format_opts.leef_delimiter == '\n' ||
-        o->format_opts.leef_delimiter == '=') {
-        snprintf(err, errlen, "%s:%d: %s: leef_delimiter must be one character or xHH, not newline or '='",
-                 e->conf->path, mds_conf_line(o->sec, "leef_delimiter"), label);
+    const char *delim = mds_conf_str(o->sec, "leef_delimiter");
+    if (delim && mds_leef_delimiter_parse(delim, &o->format_opts.leef_delimiter)) {
+        snprintf(err, errlen, "%s:%d: %s: leef_delimiter must be one character, \\t, tab or xHH (not NUL, CR, "
+                 "LF, '=' or '|')", e->conf->path, mds_conf_line(o->sec, "leef_delimiter"), label);
         return MDS_ERR_CONFIG;
     }
     return MDS_OK;
