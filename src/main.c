@@ -21,7 +21,6 @@ static const struct mds_command commands[] = {
     {"import-details", "turn the portal's saved SIEM connector details into a [source] section",
      mds_cmd_import_details},
     {"status", "cursors, outbox depth and last errors per source and output", mds_cmd_status},
-    /* Temporary: the lead routes `emulate --stream...` here at merge. */
     {"version", "print the version", cmd_version},
     {"help", "list commands; `help config`: every configuration key; `help formats`", cmd_help},
     {"emulate", "run the local Defender cloud (token service, Graph, MDE, SIEM APIs)", mds_cmd_emulate},

@@ -193,9 +193,10 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
                           size_t *accepted);
 
 /* For stream sources: like mds_source_commit for a poll batch of messages
- * (see mds_db_commit_stream): EPS throttle on the records, one
- * transaction, outputs woken. *dup_msgs counts messages dropped as
- * already stored. */
+ * (see mds_db_commit_stream): waits while a route's spool is full, EPS
+ * throttle on the records, one transaction, outputs woken. *dup_msgs
+ * counts messages dropped as already stored. May run on a worker thread
+ * of the source that owns src->db meanwhile. */
 mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream_msg *msgs, size_t nmsgs,
                                  const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
                                  size_t *dup_msgs);

@@ -135,8 +135,11 @@ mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream
                                  const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
                                  size_t *dup_msgs)
 {
-    int64_t wait = mds_throttle_take(&src->throttle, (double)nitems, mds_mono_ms());
     *accepted = *dup_msgs = 0;
+    mds_err wrc = nitems ? wait_for_spool(src) : MDS_OK;
+    if (wrc)
+        return wrc;
+    int64_t wait = mds_throttle_take(&src->throttle, (double)nitems, mds_mono_ms());
     if (wait > 0 && mds_sleep_ms(wait))
         return MDS_ERR_STOPPED;
     mds_err rc = mds_db_commit_stream(src->db, src->name, src->type->kind, src->routes, src->nroutes, msgs, nmsgs,
@@ -145,6 +148,7 @@ mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream
         mds_error(src->tag, "cannot store %zu messages (%zu records): %s", nmsgs, nitems, mds_db_errmsg(src->db));
         return rc;
     }
+    spool_add(src, mds_db_committed_bytes(src->db));
     atomic_fetch_add(&src->stats.fetched, (long long)nitems);
     atomic_fetch_add(&src->stats.accepted, (long long)*accepted);
     atomic_fetch_add(&src->stats.duplicates, (long long)(nitems - *accepted));

@@ -752,7 +752,9 @@ mds_err mds_db_commit_stream(struct mds_db *db, const char *source, int kind, co
                              const struct mds_item *items, int dedupe, size_t *accepted, size_t *dup_msgs)
 {
     mds_ticks now = mds_time_now();
+    int64_t bytes = 0;
     *accepted = *dup_msgs = 0;
+    db->committed_bytes = 0;
     if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t m = 0; m < nmsgs; m++) {
@@ -763,13 +765,17 @@ mds_err mds_db_commit_stream(struct mds_db *db, const char *source, int kind, co
             (*dup_msgs)++;
             continue;
         }
-        for (size_t i = msgs[m].first; i < msgs[m].first + msgs[m].count; i++)
+        for (size_t i = msgs[m].first; i < msgs[m].first + msgs[m].count; i++) {
             if (insert_record(db, source, kind, routes, nroutes, &items[i], now))
                 goto fail;
+            bytes += (int64_t)items[i].body_len;
+        }
         *accepted += msgs[m].count;
     }
-    if (exec(db, "COMMIT") == SQLITE_OK)
+    if (exec(db, "COMMIT") == SQLITE_OK) {
+        db->committed_bytes = bytes;
         return MDS_OK;
+    }
 fail:
     exec(db, "ROLLBACK");
     *accepted = *dup_msgs = 0;
