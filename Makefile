@@ -4,6 +4,7 @@
 #   make install binary, man pages, /etc/mdesiem, /var/lib/mdesiem, systemd unit
 #                (PREFIX=/usr/local, DESTDIR=; see docs/operations.md)
 #   make deb     build/mdesiem_<version>_<arch>.deb
+#   make bench   run every benchmark, rewrite docs/benchmarks.md (~15 min; not part of check)
 BUILD     ?= build
 ASAN      ?= build-asan
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
@@ -43,6 +44,10 @@ check: test test-asan fuzz-smoke
 docs: build
 	$(BUILD)/mdesiem help config > docs/configuration.md
 	$(BUILD)/mdesiem help config --man > docs/man/mdesiem.conf.5
+
+# Benchmarks with their peers and ceilings (bench/run.sh); BENCH_RUNS, BENCH_ONLY: see there.
+bench: build
+	bash bench/run.sh $(BUILD)/mdesiem
 
 install: build
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"

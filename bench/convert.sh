@@ -1,79 +1,100 @@
 #!/usr/bin/env bash
-# bench/convert.sh - `mdesiem convert` throughput, per format.
+# bench/convert.sh - figure 1: `mdesiem convert --from graph --to FORMAT`
+# on one core, side by side with jq running the same legacy mapping
+# (bench/legacy.jq) and with cat of the same bytes (the I/O ceiling).
 #
-# Alerts come from the emulator (seed 1): one alerts_v2 page of 1000, and
-# the subset of those between 3 and 4 KB, each repeated to ~30,000 alerts
-# as JSON lines of pages. Streaming records are 1 KB DeviceProcessEvents
-# rows (200,000). Prints records per second of CPU time (user + system,
-# best of 3), which is steadier than wall time on a busy machine.
-#
-#   bench/convert.sh [path/to/mdesiem]
-set -euo pipefail
+# Input: one Graph alerts_v2 page of 2,000 alerts from the emulator, each
+# with 4 or more evidence items, as one JSON line; mdesiem and cat read
+# that line repeated CONVERT_PAGES times (JSON lines of pages), jq reads it
+# JQ_PAGES times (jq is slower: fewer pages keep its runs near a second).
+# Rates are per run (items / wall seconds); ratios pair each run of
+# mdesiem with the jq and cat runs of the same round.
+source "$(dirname "$0")/lib.sh"
 
-bin=${1:-${MDESIEM:-$(cd "$(dirname "$0")/.." && pwd)/build/mdesiem}}
-tmp=$(mktemp -d)
-emu_pid=
-cleanup() {
-    [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+CONVERT_PAGES=${CONVERT_PAGES:-20}
+JQ_PAGES=${JQ_PAGES:-2}
+FORMATS=${CONVERT_FORMATS:-json legacy cef leef ecs}
+D="$BENCH_TMP/convert"
+mkdir -p "$D"
 
-"$bin" emulate --listen 127.0.0.1:0 --port-file "$tmp/port" --alerts 1000 --client-secret bench-secret \
-    > "$tmp/emu.log" 2>&1 &
-emu_pid=$!
-for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
-port=$(cat "$tmp/port")
-tenant=00000000-0000-0000-0000-000000000001
-client=11111111-2222-3333-4444-555555555555
-token=$(curl -fsS -X POST "http://127.0.0.1:$port/$tenant/oauth2/v2.0/token" \
-    -d "grant_type=client_credentials&client_id=$client&client_secret=bench-secret&scope=https://graph.microsoft.com/.default" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1.0/security/alerts_v2?\$top=1000" > "$tmp/page.json"
-
-python3 - "$tmp" <<'EOF'
-import json, sys
-d = sys.argv[1]
-alerts = json.load(open(d + '/page.json'))['value']
-def write(name, sel, total):
-    page = json.dumps({"value": sel}, separators=(',', ':'))
-    reps = total // len(sel) + 1
-    open(d + '/' + name, 'w').write((page + '\n') * reps)
-    size = sum(len(json.dumps(a, separators=(',', ':'))) for a in sel) / len(sel)
-    open(d + '/' + name + '.info', 'w').write('%d %d\n' % (reps * len(sel), size))
-write('all.jsonl', alerts, 30000)
-write('mid.jsonl', [a for a in alerts if 3000 <= len(json.dumps(a, separators=(',', ':'))) <= 4000], 30000)
-row = {"time": "2022-11-08T08:44:15.0Z", "tenantId": "t1", "operationName": "Publish",
-       "category": "AdvancedHunting-DeviceProcessEvents",
-       "properties": {"Timestamp": "2022-11-08T08:40:00.1234567Z", "DeviceId": "d", "DeviceName": "pc1.contoso.com",
-                      "ActionType": "ProcessCreated", "FileName": "powershell.exe",
-                      "FolderPath": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-                      "SHA1": "a" * 40, "SHA256": "b" * 64, "MD5": "c" * 32, "FileSize": 450560, "ProcessId": 1,
-                      "ProcessCommandLine": "powershell -enc AAAA=" + "x" * 200, "AccountDomain": "contoso",
-                      "AccountName": "bob", "InitiatingProcessFileName": "cmd.exe", "InitiatingProcessId": 999,
-                      "InitiatingProcessCommandLine": "cmd /c x", "ReportId": 1, "MachineGroup": "G1",
-                      "AdditionalFields": None}}
-body = json.dumps({"records": [row] * 5000}, separators=(',', ':'))
-open(d + '/stream.jsonl', 'w').write((body + '\n') * 40)
-open(d + '/stream.jsonl.info', 'w').write('200000 %d\n' % len(json.dumps(row, separators=(',', ':'))))
-EOF
-
-cpu() { # best user+sys seconds of 3 runs of: convert ARGS
-    local best=
-    for _ in 1 2 3; do
-        local t
-        t=$({ /usr/bin/time -f '%U %S' "$bin" convert "$@" > /dev/null; } 2>&1 | awk '{ print $1 + $2 }')
-        best=$(awk -v a="${best:-$t}" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
-    done
-    echo "$best"
-}
-
-for set in mid all stream; do
-    read -r n size < "$tmp/$set.jsonl.info"
-    case $set in stream) formats="json cef leef ecs" ;; *) formats="json legacy cef leef ecs" ;; esac
-    for fmt in $formats; do
-        t=$(cpu --to "$fmt" "$tmp/$set.jsonl")
-        awk -v s="$set" -v f="$fmt" -v n="$n" -v sz="$size" -v t="$t" \
-            'BEGIN { printf "%-6s %-6s %6d records of %5d B  %6.2f s CPU  %8d records/s  %5d MB/s\n", s, f, n, sz, t, n / t, n * sz / t / 1e6 }'
-    done
+# ---- the input page ------------------------------------------------------
+start_emulator --alerts 6000 --seed 7 --clock 2026-01-01T00:00:00Z
+note convert "$MDESIEM emulate --listen 127.0.0.1:0 --alerts 6000 --seed 7 --clock 2026-01-01T00:00:00Z"
+TOKEN=$(graph_token)
+for skip in 0 2000 4000; do
+    curl -fsS -H "Authorization: Bearer $TOKEN" \
+        "$EMU_URL/v1.0/security/alerts_v2?\$top=2000&\$skip=$skip" >"$D/raw.$skip.json"
 done
+note convert "curl -H 'Authorization: Bearer \$TOKEN' \"\$EMU/v1.0/security/alerts_v2?\\\$top=2000&\\\$skip={0,2000,4000}\""
+jq -c -s '{"@odata.context": .[0]["@odata.context"],
+           value: ([.[].value[] | select((.evidence | length) >= 4)][:2000])}' \
+    "$D/raw.0.json" "$D/raw.2000.json" "$D/raw.4000.json" >"$D/page.json"
+note convert "jq -c -s '{\"@odata.context\": .[0][\"@odata.context\"], value: ([.[].value[] | select((.evidence | length) >= 4)][:2000])}' raw.*.json > page.json"
+stop_pid "$EMU_PID"
+ALERTS=$(jq '.value | length' "$D/page.json")
+[ "$ALERTS" -eq 2000 ] || fail "expected 2000 alerts with 4+ evidence, got $ALERTS"
+MIN_EV=$(jq '[.value[].evidence | length] | min' "$D/page.json")
+AVG_EV=$(jq '[.value[].evidence | length] | add / length' "$D/page.json")
+PAGE_BYTES=$(stat -c %s "$D/page.json")
+
+for i in $(seq "$CONVERT_PAGES"); do cat "$D/page.json"; done >"$D/pages.jsonl"
+for i in $(seq "$JQ_PAGES"); do cat "$D/page.json"; done >"$D/jq.jsonl"
+note convert "for i in \$(seq $CONVERT_PAGES); do cat page.json; done > pages.jsonl   # and $JQ_PAGES pages > jq.jsonl"
+BYTES=$(stat -c %s "$D/pages.jsonl")
+JQ_BYTES=$(stat -c %s "$D/jq.jsonl")
+ITEMS=$((ALERTS * CONVERT_PAGES))
+JQ_ITEMS=$((ALERTS * JQ_PAGES))
+
+# ---- the peer does the same work ---------------------------------------
+"$MDESIEM" convert --from graph --to legacy "$D/page.json" >"$D/mdesiem.legacy"
+jq -c -f "$BENCH_HERE/legacy.jq" "$D/page.json" >"$D/jq.legacy"
+if cmp -s "$D/mdesiem.legacy" "$D/jq.legacy"; then
+    PEER_CHECK="byte-identical"
+elif cmp -s <(jq -S -c . "$D/mdesiem.legacy") <(jq -S -c . "$D/jq.legacy"); then
+    PEER_CHECK="identical after jq -S (key order or escaping differs)"
+else
+    diff <(jq -S -c . "$D/mdesiem.legacy" | head -3 | tr ',' '\n') \
+        <(jq -S -c . "$D/jq.legacy" | head -3 | tr ',' '\n') | head -20 >&2 || true
+    fail "bench/legacy.jq and mdesiem --to legacy disagree on the benchmark page"
+fi
+say "convert: jq legacy mapping vs mdesiem: $PEER_CHECK"
+
+# output sizes (untimed)
+declare -A OUT_BYTES
+for f in $FORMATS; do
+    OUT_BYTES[$f]=$("$MDESIEM" convert --from graph --to "$f" "$D/pages.jsonl" | wc -c)
+done
+
+# cat repeats the input until one run lasts >= ~0.7 s
+timed /dev/null taskset -c 0 cat "$D/pages.jsonl"
+CAT_REPS=$(python3 -c "import math; print(max(1, min(200, math.ceil(0.7 / max($T_WALL, 0.005)))))")
+CAT_ARGS=()
+for i in $(seq "$CAT_REPS"); do CAT_ARGS+=("$D/pages.jsonl"); done
+
+for f in $FORMATS; do
+    note convert "taskset -c 0 $MDESIEM convert --from graph --to $f pages.jsonl > /dev/null"
+done
+note convert "taskset -c 0 jq -c -f bench/legacy.jq jq.jsonl > /dev/null"
+note convert "taskset -c 0 cat pages.jsonl ... (the file $CAT_REPS times) > /dev/null"
+
+# ---- rounds --------------------------------------------------------------
+for run in $(seq "$BENCH_RUNS"); do
+    for f in $FORMATS; do
+        timed /dev/null taskset -c 0 "$MDESIEM" convert --from graph --to "$f" "$D/pages.jsonl"
+        [ "$T_RC" -eq 0 ] || fail "convert --to $f failed"
+        result figure=convert case="$f" tool=mdesiem run="$run" wall="$T_WALL" user="$T_USER" sys="$T_SYS" \
+            rss_kb="$T_RSS" items="$ITEMS" bytes="$BYTES" out_bytes="${OUT_BYTES[$f]}"
+    done
+    timed /dev/null taskset -c 0 jq -c -f "$BENCH_HERE/legacy.jq" "$D/jq.jsonl"
+    [ "$T_RC" -eq 0 ] || fail "jq failed"
+    result figure=convert case=jq-legacy tool=jq run="$run" wall="$T_WALL" user="$T_USER" sys="$T_SYS" \
+        rss_kb="$T_RSS" items="$JQ_ITEMS" bytes="$JQ_BYTES"
+    timed /dev/null taskset -c 0 cat "${CAT_ARGS[@]}"
+    result figure=convert case=cat tool=cat run="$run" wall="$T_WALL" user="$T_USER" sys="$T_SYS" \
+        rss_kb="$T_RSS" items=$((ITEMS * CAT_REPS)) bytes=$((BYTES * CAT_REPS))
+    say "convert: round $run of $BENCH_RUNS done"
+done
+
+result figure=convert-meta alerts_per_page="$ALERTS" page_bytes="$PAGE_BYTES" min_evidence="$MIN_EV" \
+    avg_evidence="$AVG_EV" pages="$CONVERT_PAGES" jq_pages="$JQ_PAGES" cat_reps="$CAT_REPS" \
+    peer_check="$PEER_CHECK" jq_version="$(jq --version)"
