@@ -53,6 +53,7 @@ struct mds_db {
     sqlite3 *sql;
     sqlite3_stmt *st[ST_COUNT];
     int64_t committed_bytes; /* body bytes the last page commit stored */
+    char err[256];           /* why the last transaction failed; "" when it did not */
 };
 
 static const char schema[] =
@@ -131,7 +132,7 @@ void mds_state_unlock(struct mds_state_lock *l)
     }
 }
 
-const char *mds_db_errmsg(struct mds_db *db) { return sqlite3_errmsg(db->sql); }
+const char *mds_db_errmsg(struct mds_db *db) { return db->err[0] ? db->err : sqlite3_errmsg(db->sql); }
 
 static mds_err check_schema(struct mds_db *db, const char *path, int create, char *err, size_t errlen)
 {
@@ -264,6 +265,28 @@ void mds_db_close(struct mds_db *db)
 
 static int exec(struct mds_db *db, const char *sql) { return sqlite3_exec(db->sql, sql, NULL, NULL, NULL); }
 
+/* Starts a write transaction; forgets the previous failure. */
+static int begin(struct mds_db *db)
+{
+    db->err[0] = '\0';
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        snprintf(db->err, sizeof db->err, "%s", sqlite3_errmsg(db->sql));
+    return rc;
+}
+
+/* Ends a failed transaction, keeping SQLite's reason (e.g. "database or
+ * disk is full") for mds_db_errmsg: a ROLLBACK would replace it, and when
+ * COMMIT itself failed SQLite may already have rolled back, so a second
+ * ROLLBACK would report "no transaction is active" instead. */
+static void rollback(struct mds_db *db)
+{
+    if (!db->err[0])
+        snprintf(db->err, sizeof db->err, "%s", sqlite3_errmsg(db->sql));
+    if (!sqlite3_get_autocommit(db->sql))
+        exec(db, "ROLLBACK");
+}
+
 static int step_reset(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -320,7 +343,7 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
     int64_t bytes = 0;
     *accepted = 0;
     db->committed_bytes = 0;
-    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+    if (begin(db) != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t i = 0; i < n; i++)
         if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted, &bytes))
@@ -338,7 +361,7 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
         return MDS_OK;
     }
 fail:
-    exec(db, "ROLLBACK");
+    rollback(db);
     *accepted = 0;
     return MDS_ERR_STATE;
 }
@@ -408,6 +431,7 @@ mds_err mds_db_pending(struct mds_db *db, const char *output, struct mds_pending
     int r;
     *n = 0;
     mds_buf_reset(store);
+    db->err[0] = '\0';
     sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)max);
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
@@ -443,7 +467,7 @@ static int count_daily(struct mds_db *db, const char *output, const struct mds_p
 
 mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n)
 {
-    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+    if (begin(db) != SQLITE_OK)
         return MDS_ERR_STATE;
     if (n && count_daily(db, output, rows, n))
         goto fail;
@@ -461,7 +485,7 @@ mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pendi
     if (exec(db, "COMMIT") == SQLITE_OK)
         return MDS_OK;
 fail:
-    exec(db, "ROLLBACK");
+    rollback(db);
     return MDS_ERR_STATE;
 }
 
@@ -612,17 +636,17 @@ mds_err mds_db_served_insert(struct mds_db *db, mds_ticks processed, const char 
     return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
 }
 
-mds_err mds_db_begin(struct mds_db *db) { return exec(db, "BEGIN IMMEDIATE") == SQLITE_OK ? MDS_OK : MDS_ERR_STATE; }
+mds_err mds_db_begin(struct mds_db *db) { return begin(db) == SQLITE_OK ? MDS_OK : MDS_ERR_STATE; }
 
 mds_err mds_db_commit(struct mds_db *db)
 {
     if (exec(db, "COMMIT") == SQLITE_OK)
         return MDS_OK;
-    exec(db, "ROLLBACK");
+    rollback(db);
     return MDS_ERR_STATE;
 }
 
-void mds_db_rollback(struct mds_db *db) { exec(db, "ROLLBACK"); }
+void mds_db_rollback(struct mds_db *db) { rollback(db); }
 
 mds_err mds_db_served_latest(struct mds_db *db, mds_ticks *processed)
 {
