@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -139,8 +140,13 @@ static mds_err check_schema(struct mds_db *db, const char *path, int create, cha
     sqlite3_stmt *st = NULL;
     int version = -1;
     int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
+    if (rc == SQLITE_OK) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        else if (r != SQLITE_DONE)
+            rc = r; /* a damaged meta table is damage, not "some other database" */
+    }
     sqlite3_finalize(st);
     if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
         snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, sqlite3_errmsg(db->sql));
@@ -187,7 +193,6 @@ static mds_err check_schema(struct mds_db *db, const char *path, int create, cha
 static mds_err configure(struct mds_db *db, const char *path, char *err, size_t errlen)
 {
     char *msg = NULL;
-    sqlite3_busy_timeout(db->sql, 30000);
     if (sqlite3_exec(db->sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;",
                      NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, msg ? msg : "?");
@@ -234,22 +239,64 @@ mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err
     struct mds_db *db = mds_calloc(1, sizeof *db);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     mds_err rc = MDS_ERR_NOMEM;
+    struct stat st;
     *out = NULL;
     if (!db)
         return rc;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        /* SQLite would take it for a new database and start afresh; but
+         * mdesiem's own files are never empty (WAL mode writes the header
+         * at once), so this is a truncated state file. */
+        snprintf(err, errlen,
+                 "%s is empty (0 bytes): a truncated state file? Refusing to start from scratch silently: restore "
+                 "a backup, or remove the file to collect again from initial_lookback",
+                 path);
+        rc = MDS_ERR_STATE;
+        goto fail;
+    }
     if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open state file %s: %s", path,
                  db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
         rc = MDS_ERR_STATE;
         goto fail;
     }
-    if ((rc = configure(db, path, err, errlen)) || (rc = check_schema(db, path, create, err, errlen)) ||
+    /* the schema check comes first: a file that is not ours is refused
+     * before anything (even the switch to WAL) is written to it */
+    sqlite3_busy_timeout(db->sql, 30000);
+    if ((rc = check_schema(db, path, create, err, errlen)) || (rc = configure(db, path, err, errlen)) ||
         (rc = add_daily(db, path, create, err, errlen)) || (rc = prepare_all(db, path, err, errlen)))
         goto fail;
     *out = db;
     return MDS_OK;
 fail:
     mds_db_close(db);
+    return rc;
+}
+
+mds_err mds_db_verify(struct mds_db *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    mds_err rc = MDS_ERR_STATE;
+    int r = sqlite3_prepare_v2(db->sql, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && strcmp(v, "ok") == 0) {
+            rc = MDS_OK;
+        } else {
+            /* "*** in database main ***\nPage 4: ..." -> the problem itself */
+            const char *nl = v ? strrchr(v, '\n') : NULL;
+            snprintf(err, errlen,
+                     "%s is corrupted (%s); refusing to use it: restore a backup, or remove the file to collect "
+                     "again from initial_lookback",
+                     path, nl ? nl + 1 : v ? v : "?");
+        }
+    } else {
+        snprintf(err, errlen,
+                 "%s is corrupted (%s); refusing to use it: restore a backup, or remove the file to collect again "
+                 "from initial_lookback",
+                 path, sqlite3_errmsg(db->sql));
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
