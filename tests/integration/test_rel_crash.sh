@@ -76,6 +76,22 @@ echo "$KILLS kills, $mid of them before the initial $N alerts had all arrived; $
     "and $updated updated ($upd_rounds rounds) between kills"
 [ "$mid" -ge $(((KILLS + 1) / 2)) ] || fail "most kills came after the backfill; the test proves little"
 
+# updates under kills: catch up, then new versions of 200 alerts and a
+# kill while they are being collected and delivered
+for k in 1 2; do
+    timeout 300 "$MDESIEM" once -c "$MDS_TEST_TMP/mdesiem.ini" 2>>"$MDS_TEST_TMP/run.err" || fail "catch-up once failed"
+    emu_post "update?count=200"
+    updated=$((updated + 200))
+    "$MDESIEM" run -c "$MDS_TEST_TMP/mdesiem.ini" 2>>"$MDS_TEST_TMP/run.err" &
+    pid=$!
+    MDS_PIDS+=("$pid")
+    sleep "$(rand_delay 0.05 0.5)"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    KILLS=$((KILLS + 1))
+done
+echo "2 more kills while 200 updated alerts each were being collected ($updated updated in all)"
+
 # the last start: one `once` cycle collects what is left and drains the outbox
 timeout 300 "$MDESIEM" once -c "$MDS_TEST_TMP/mdesiem.ini" 2>>"$MDS_TEST_TMP/run.err" || fail "final once failed"
 "$MDESIEM" status -c "$MDS_TEST_TMP/mdesiem.ini" --json >"$MDS_TEST_TMP/status.json"
