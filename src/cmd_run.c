@@ -140,8 +140,10 @@ static int prepare_state(const char *path, struct mds_state_lock **lock)
     struct mds_db *db = NULL;
     if (make_parent_dir(path))
         return MDS_EXIT_STATE;
-    if (mds_state_lock(path, lock, err, sizeof err) || mds_db_open(path, 1, &db, err, sizeof err)) {
+    if (mds_state_lock(path, lock, err, sizeof err) || mds_db_open(path, 1, &db, err, sizeof err) ||
+        mds_db_verify(db, path, err, sizeof err)) {
         fprintf(stderr, "mdesiem: %s\n", err);
+        mds_db_close(db);
         mds_state_unlock(*lock);
         *lock = NULL;
         return MDS_EXIT_STATE;

@@ -167,6 +167,8 @@ static void source_cycle(struct mds_source *s)
     long long accepted = atomic_load(&s->stats.accepted) - accepted0;
     if (rc == MDS_ERR_STOPPED)
         return;
+    if (rc == MDS_ERR_STATE && !*err) /* say why: "database or disk is full", ... */
+        snprintf(err, sizeof err, "state file %s: %s", s->engine->state_path, mds_db_errmsg(s->db));
     s->failed = rc != MDS_OK;
     pthread_mutex_lock(&s->engine->mu);
     snprintf(s->last_error, sizeof s->last_error, "%.*s", (int)sizeof s->last_error - 1,
@@ -299,6 +301,31 @@ static mds_err deliver_batch(struct mds_output *o, const struct mds_batch *batch
     }
 }
 
+/* Acknowledges a delivered batch, retrying (with backoff) until the state
+ * file takes it. Only the acknowledgement is retried: going back to
+ * output_step would deliver the batch again on every attempt, one
+ * duplicate of each record per retry for as long as, say, the disk under
+ * the state file is full. MDS_ERR_STOPPED on shutdown: the batch is then
+ * re-sent at the next start (the at-least-once tail). */
+static mds_err ack_batch(struct mds_output *o, const struct mds_pending *rows, size_t n)
+{
+    struct mds_engine *e = o->engine;
+    char why[300];
+    for (int attempt = 0;; attempt++) {
+        if (mds_db_ack(o->db, o->name, rows, n) == MDS_OK)
+            return MDS_OK;
+        snprintf(why, sizeof why, "cannot acknowledge %zu delivered records in the state file: %s", n,
+                 mds_db_errmsg(o->db));
+        mds_error(o->tag, "%s (attempt %d; they are not sent again meanwhile)", why, attempt + 1);
+        atomic_fetch_add(&o->failures, 1);
+        mds_db_output_result(o->db, o->name, 0, why, 0);
+        if (e->opts.once && attempt + 1 >= e->retry_limit)
+            return MDS_ERR_STATE;
+        if (mds_sleep_ms(mds_engine_backoff(e, attempt, -1)))
+            return MDS_ERR_STOPPED;
+    }
+}
+
 /* One drain step: 1 when rows were delivered, 0 when none were pending,
  * -1 on failure. */
 static int output_step(struct mds_output *o, struct output_buffers *b)
@@ -313,12 +340,8 @@ static int output_step(struct mds_output *o, struct output_buffers *b)
     if (render_batch(o, b, n, &count))
         return -1;
     struct mds_batch batch = {.data = b->data.data, .len = b->data.len, .events = b->events, .count = count};
-    if (deliver_batch(o, &batch))
+    if (deliver_batch(o, &batch) || ack_batch(o, b->rows, n))
         return -1;
-    if (mds_db_ack(o->db, o->name, b->rows, n)) {
-        mds_error(o->tag, "cannot acknowledge %zu delivered records: %s", n, mds_db_errmsg(o->db));
-        return -1;
-    }
     spool_release(o, b->rows, n);
     atomic_fetch_add(&o->delivered, (long long)n);
     mds_db_output_result(o->db, o->name, 1, NULL, (int64_t)n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/mem.h"
@@ -66,6 +67,7 @@ struct mds_db {
     sqlite3_stmt *st[ST_COUNT];
     int64_t committed_bytes; /* body bytes the last page commit stored */
     sqlite3_stmt *sst[SST_COUNT];
+    char err[256];           /* why the last transaction failed; "" when it did not */
 };
 
 static const char schema[] =
@@ -157,15 +159,20 @@ void mds_state_unlock(struct mds_state_lock *l)
     }
 }
 
-const char *mds_db_errmsg(struct mds_db *db) { return sqlite3_errmsg(db->sql); }
+const char *mds_db_errmsg(struct mds_db *db) { return db->err[0] ? db->err : sqlite3_errmsg(db->sql); }
 
 static mds_err check_schema(struct mds_db *db, const char *path, int create, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int version = -1;
     int rc = sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
+    if (rc == SQLITE_OK) {
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        else if (r != SQLITE_DONE)
+            rc = r; /* a damaged meta table is damage, not "some other database" */
+    }
     sqlite3_finalize(st);
     if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
         snprintf(err, errlen, "%s is not a usable mdesiem state file: %s", path, sqlite3_errmsg(db->sql));
@@ -198,8 +205,9 @@ static mds_err check_schema(struct mds_db *db, const char *path, int create, cha
         }
         char *msg = NULL;
         char sql[4096];
-        snprintf(sql, sizeof sql, "BEGIN;%sINSERT INTO meta VALUES('schema_version','%d');COMMIT;", schema,
-                 MDS_STATE_SCHEMA_VERSION);
+        /* 16 KiB pages (see configure) must be chosen before the first table */
+        snprintf(sql, sizeof sql, "PRAGMA page_size=16384;BEGIN;%sINSERT INTO meta VALUES('schema_version','%d');COMMIT;",
+                 schema, MDS_STATE_SCHEMA_VERSION);
         if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
             snprintf(err, errlen, "%s: cannot create schema: %s", path, msg ? msg : "?");
             sqlite3_free(msg);
@@ -216,7 +224,6 @@ static mds_err check_schema(struct mds_db *db, const char *path, int create, cha
 static mds_err configure(struct mds_db *db, const char *path, char *err, size_t errlen)
 {
     char *msg = NULL;
-    sqlite3_busy_timeout(db->sql, 30000);
     /* page_size takes effect only on a new file (before WAL is on): 16 KiB
      * pages hold several stream records each, which cuts page writes and
      * syscalls per record by about 4 compared with 4 KiB. secure_delete =
@@ -272,22 +279,64 @@ mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err
     struct mds_db *db = mds_calloc(1, sizeof *db);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     mds_err rc = MDS_ERR_NOMEM;
+    struct stat st;
     *out = NULL;
     if (!db)
         return rc;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        /* SQLite would take it for a new database and start afresh; but
+         * mdesiem's own files are never empty (WAL mode writes the header
+         * at once), so this is a truncated state file. */
+        snprintf(err, errlen,
+                 "%s is empty (0 bytes): a truncated state file? Refusing to start from scratch silently: restore "
+                 "a backup, or remove the file to collect again from initial_lookback",
+                 path);
+        rc = MDS_ERR_STATE;
+        goto fail;
+    }
     if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open state file %s: %s", path,
                  db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
         rc = MDS_ERR_STATE;
         goto fail;
     }
-    if ((rc = configure(db, path, err, errlen)) || (rc = check_schema(db, path, create, err, errlen)) ||
+    /* the schema check comes first: a file that is not ours is refused
+     * before anything (even the switch to WAL) is written to it */
+    sqlite3_busy_timeout(db->sql, 30000);
+    if ((rc = check_schema(db, path, create, err, errlen)) || (rc = configure(db, path, err, errlen)) ||
         (rc = add_daily(db, path, create, err, errlen)) || (rc = prepare_all(db, path, err, errlen)))
         goto fail;
     *out = db;
     return MDS_OK;
 fail:
     mds_db_close(db);
+    return rc;
+}
+
+mds_err mds_db_verify(struct mds_db *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    mds_err rc = MDS_ERR_STATE;
+    int r = sqlite3_prepare_v2(db->sql, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (r == SQLITE_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (v && strcmp(v, "ok") == 0) {
+            rc = MDS_OK;
+        } else {
+            /* "*** in database main ***\nPage 4: ..." -> the problem itself */
+            const char *nl = v ? strrchr(v, '\n') : NULL;
+            snprintf(err, errlen,
+                     "%s is corrupted (%s); refusing to use it: restore a backup, or remove the file to collect "
+                     "again from initial_lookback",
+                     path, nl ? nl + 1 : v ? v : "?");
+        }
+    } else {
+        snprintf(err, errlen,
+                 "%s is corrupted (%s); refusing to use it: restore a backup, or remove the file to collect again "
+                 "from initial_lookback",
+                 path, sqlite3_errmsg(db->sql));
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -304,6 +353,28 @@ void mds_db_close(struct mds_db *db)
 }
 
 static int exec(struct mds_db *db, const char *sql) { return sqlite3_exec(db->sql, sql, NULL, NULL, NULL); }
+
+/* Starts a write transaction; forgets the previous failure. */
+static int begin(struct mds_db *db)
+{
+    db->err[0] = '\0';
+    int rc = exec(db, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        snprintf(db->err, sizeof db->err, "%s", sqlite3_errmsg(db->sql));
+    return rc;
+}
+
+/* Ends a failed transaction, keeping SQLite's reason (e.g. "database or
+ * disk is full") for mds_db_errmsg: a ROLLBACK would replace it, and when
+ * COMMIT itself failed SQLite may already have rolled back, so a second
+ * ROLLBACK would report "no transaction is active" instead. */
+static void rollback(struct mds_db *db)
+{
+    if (!db->err[0])
+        snprintf(db->err, sizeof db->err, "%s", sqlite3_errmsg(db->sql));
+    if (!sqlite3_get_autocommit(db->sql))
+        exec(db, "ROLLBACK");
+}
 
 static int step_reset(sqlite3_stmt *st)
 {
@@ -370,7 +441,7 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
     int64_t bytes = 0;
     *accepted = 0;
     db->committed_bytes = 0;
-    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+    if (begin(db) != SQLITE_OK)
         return MDS_ERR_STATE;
     for (size_t i = 0; i < n; i++)
         if (store_item(db, source, kind, routes, nroutes, &items[i], now, accepted, &bytes))
@@ -388,7 +459,7 @@ mds_err mds_db_commit_page_keyed(struct mds_db *db, const char *source, const ch
         return MDS_OK;
     }
 fail:
-    exec(db, "ROLLBACK");
+    rollback(db);
     *accepted = 0;
     return MDS_ERR_STATE;
 }
@@ -458,6 +529,7 @@ mds_err mds_db_pending(struct mds_db *db, const char *output, struct mds_pending
     int r;
     *n = 0;
     mds_buf_reset(store);
+    db->err[0] = '\0';
     sqlite3_bind_text(st, 1, output, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (int64_t)max);
     while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
@@ -493,7 +565,7 @@ static int count_daily(struct mds_db *db, const char *output, const struct mds_p
 
 mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pending *rows, size_t n)
 {
-    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+    if (begin(db) != SQLITE_OK)
         return MDS_ERR_STATE;
     if (n && count_daily(db, output, rows, n))
         goto fail;
@@ -511,7 +583,7 @@ mds_err mds_db_ack(struct mds_db *db, const char *output, const struct mds_pendi
     if (exec(db, "COMMIT") == SQLITE_OK)
         return MDS_OK;
 fail:
-    exec(db, "ROLLBACK");
+    rollback(db);
     return MDS_ERR_STATE;
 }
 
@@ -662,17 +734,17 @@ mds_err mds_db_served_insert(struct mds_db *db, mds_ticks processed, const char 
     return r == SQLITE_DONE ? MDS_OK : MDS_ERR_STATE;
 }
 
-mds_err mds_db_begin(struct mds_db *db) { return exec(db, "BEGIN IMMEDIATE") == SQLITE_OK ? MDS_OK : MDS_ERR_STATE; }
+mds_err mds_db_begin(struct mds_db *db) { return begin(db) == SQLITE_OK ? MDS_OK : MDS_ERR_STATE; }
 
 mds_err mds_db_commit(struct mds_db *db)
 {
     if (exec(db, "COMMIT") == SQLITE_OK)
         return MDS_OK;
-    exec(db, "ROLLBACK");
+    rollback(db);
     return MDS_ERR_STATE;
 }
 
-void mds_db_rollback(struct mds_db *db) { exec(db, "ROLLBACK"); }
+void mds_db_rollback(struct mds_db *db) { rollback(db); }
 
 mds_err mds_db_served_latest(struct mds_db *db, mds_ticks *processed)
 {

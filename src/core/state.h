@@ -30,10 +30,18 @@ mds_err mds_state_lock(const char *path, struct mds_state_lock **out, char *err,
 void mds_state_unlock(struct mds_state_lock *lock);
 
 /* Opens a connection; creates the schema when `create` is set and the
- * file is new. Refuses files that are not mdesiem state, corrupted ones,
- * and ones written by a newer schema. */
+ * file is new. Refuses files that are not mdesiem state, empty ones (a
+ * truncated state file, never taken for a new one), unreadable ones, and
+ * ones written by a newer schema. */
 mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err, size_t errlen);
 void mds_db_close(struct mds_db *db);
+
+/* Checks the whole file's structure (PRAGMA quick_check: every page,
+ * no index comparison; about a second per GB). MDS_ERR_STATE with a
+ * message naming the first problem when it is damaged. Run once at
+ * start by the collecting process: a damaged file is refused, never
+ * reset. */
+mds_err mds_db_verify(struct mds_db *db, const char *path, char *err, size_t errlen);
 const char *mds_db_errmsg(struct mds_db *db);
 
 /* One record to store, from a fetched page. Pointers are borrowed. */
