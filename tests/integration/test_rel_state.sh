@@ -33,6 +33,7 @@ held=$(sqlite3 "$good" "SELECT count(*) FROM records")
 root() { sqlite3 "$good" "SELECT rootpage FROM sqlite_master WHERE name = '$1'"; }
 declare -A PAGES=([cursors]=$(root cursors) [seen]=$(root seen) [records]=$(root records))
 size=$(stat -c %s "$good")
+psz=$(sqlite3 "$good" "PRAGMA page_size")
 
 # damage NAME: writes state.db damaged in the named way
 damage() {
@@ -43,9 +44,9 @@ damage() {
     page-*) python3 -c "
 import sys
 with open(sys.argv[1], 'r+b') as f:
-    f.seek((int(sys.argv[2]) - 1) * 4096); f.write(b'\xa5' * 64)" "$db" "${PAGES[${1#page-}]}" ;;
+    f.seek((int(sys.argv[2]) - 1) * int(sys.argv[3])); f.write(b'\xa5' * 64)" "$db" "${PAGES[${1#page-}]}" "$psz" ;;
     half) truncate -s $((size / 2)) "$db" ;;
-    first-page) truncate -s 4096 "$db" ;;
+    first-page) truncate -s "$psz" "$db" ;;
     zero) truncate -s 0 "$db" ;;
     random) head -c 200000 /dev/urandom >"$db" ;;
     foreign) rm -f "$db" && sqlite3 "$db" "CREATE TABLE t(x); INSERT INTO t VALUES (1)" ;;
