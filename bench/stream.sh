@@ -41,6 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.6f\n", b - a}'; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rate() { awk -v n="$N" -v t="$1" 'BEGIN {printf "%.0f", n / t}'; }
 
@@ -61,12 +62,12 @@ for run in $(seq "$RUNS"); do
     t0=$(now)
     kcat -C -b "$KAFKA" -t bench -o beginning -e -q >/dev/null
     t1=$(now)
-    echo "$t1 - $t0" | bc >>"$tmp/kcat"
+    elapsed "$t0" "$t1" >>"$tmp/kcat"
 
     t0=$(now)
     kcat -b "$KAFKA" -G "kcat-$run" -X auto.offset.reset=earliest -X enable.auto.commit=false -e -q bench >/dev/null 2>&1
     t1=$(now)
-    echo "$t1 - $t0" | bc >>"$tmp/kcatg"
+    elapsed "$t0" "$t1" >>"$tmp/kcatg"
 
     d="$tmp/run$run"
     mkdir "$d"
@@ -89,7 +90,7 @@ CONF
     t0=$(now)
     "$MDESIEM" once -c "$d/bench.ini" 2>"$d/log"
     t1=$(now)
-    echo "$t1 - $t0" | bc >>"$tmp/mds"
+    elapsed "$t0" "$t1" >>"$tmp/mds"
     got=$(wc -l <"$d/out.jsonl")
     [ "$got" -eq "$N" ] || { echo "bench: run $run delivered $got of $N records" >&2; exit 1; }
     sed -n 's/.*caught up: .*, \([0-9.]*\) s after the assignment.*/\1/p' "$d/log" >>"$tmp/mdsc"

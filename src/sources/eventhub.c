@@ -370,5 +370,6 @@ const struct mds_source_type mds_source_eventhub = {
     .create = eventhub_create,
     .collect = mds_eh_collect,
     .destroy = eventhub_destroy,
+    .check = mds_eh_check,
     .streaming = 1,
 };

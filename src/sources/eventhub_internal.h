@@ -111,4 +111,8 @@ struct eventhub {
 mds_err mds_eh_collect(struct mds_source *src, char *err, size_t errlen);
 void mds_eh_close_consumer(struct eventhub *eh);
 
+/* eventhub_check.c: `mdesiem check` */
+struct mds_check;
+void mds_eh_check(struct mds_source *src, struct mds_check *chk);
+
 #endif

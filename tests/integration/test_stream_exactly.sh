@@ -26,6 +26,15 @@ for n in 1 777 2999; do
 done
 echo "once: 3000 of 3000 records, 0 duplicates (re-sent messages dropped)"
 
+# `check`: the hub, its partitions, the group's offsets, nothing waiting
+"$MDESIEM" check -c "$MDS_TEST_TMP/a.ini" >"$MDS_TEST_TMP/check.out" || fail "check failed: $(cat "$MDS_TEST_TMP/check.out")"
+grep -q "event hub $TOPIC has 4 partitions" "$MDS_TEST_TMP/check.out" || fail "check: $(cat "$MDS_TEST_TMP/check.out")"
+grep -q "committed offsets on 4 of 4 partitions; 0 messages to read" "$MDS_TEST_TMP/check.out" ||
+    fail "check does not see the committed offsets: $(cat "$MDS_TEST_TMP/check.out")"
+sed "s/^eventhub = .*/eventhub = no-such-hub/" "$MDS_TEST_TMP/a.ini" >"$MDS_TEST_TMP/nohub.ini"
+if "$MDESIEM" check -c "$MDS_TEST_TMP/nohub.ini" >"$MDS_TEST_TMP/check2.out"; then fail "check passed a missing hub"; fi
+grep -q "no event hub no-such-hub" "$MDS_TEST_TMP/check2.out" || fail "check: $(cat "$MDS_TEST_TMP/check2.out")"
+
 # a second once: nothing new
 "$MDESIEM" once -c "$MDS_TEST_TMP/a.ini" 2>"$MDS_TEST_TMP/once2.err" || fail "second once failed"
 [ "$(lines "$out")" -eq 3000 ] || fail "second once delivered $(($(lines "$out") - 3000)) records again"

@@ -30,16 +30,21 @@ set +e
 code=$?
 "$MDESIEM" status -c "$MDS_TEST_TMP/a.ini" >"$MDS_TEST_TMP/status.out" 2>&1
 "$MDESIEM" status -c "$MDS_TEST_TMP/a.ini" --json >>"$MDS_TEST_TMP/status.out" 2>&1
+"$MDESIEM" check -c "$MDS_TEST_TMP/a.ini" >"$MDS_TEST_TMP/check.out" 2>&1
+check_code=$?
 CS_ENV="$CS" "$MDESIEM" once -c <(sed "s|connection_string_file = .*|connection_string_env = CS_ENV|" "$MDS_TEST_TMP/a.ini") \
     >>"$MDS_TEST_TMP/once.out" 2>>"$MDS_TEST_TMP/once.err"
 set -e
 [ "$code" -eq 1 ] || fail "once against an unreachable namespace exited $code, expected 1"
+[ "$check_code" -eq 1 ] || fail "check against an unreachable namespace exited $check_code, expected 1"
+grep -q "FAIL  brokers did not answer over sasl_ssl" "$MDS_TEST_TMP/check.out" || fail "check: $(cat "$MDS_TEST_TMP/check.out")"
 grep -q "127.0.0.1:9093" "$MDS_TEST_TMP/once.err" || fail "the log does not say which broker was tried"
 grep -q "no progress" "$MDS_TEST_TMP/status.out" || fail "status does not show the failure: $(cat "$MDS_TEST_TMP/status.out")"
-for f in "$MDS_TEST_TMP/once.out" "$MDS_TEST_TMP/once.err" "$MDS_TEST_TMP/status.out" "$MDS_TEST_TMP"/a.db*; do
+for f in "$MDS_TEST_TMP/once.out" "$MDS_TEST_TMP/once.err" "$MDS_TEST_TMP/status.out" "$MDS_TEST_TMP/check.out" \
+    "$MDS_TEST_TMP"/a.db*; do
     if grep -qaF "$KEY" "$f"; then fail "the SAS key leaked into $(basename "$f")"; fi
 done
-echo "unreachable namespace: exit 1, key in no log, status or state file"
+echo "unreachable namespace: once and check exit 1, key in no log, check, status or state file"
 
 # configuration mistakes: clear messages, still no key
 bad() {
