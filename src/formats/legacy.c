@@ -120,7 +120,7 @@ static mds_err render_detection(const struct mds_view *v, struct mds_buf *out)
     mds_err err = mds_buf_putc(out, '{');
     for (int i = 0; i < MDS_LEGACY_FIELDS && !err; i++) {
         const char *name = mds_view_slot_name(legacy_cols[i].slot);
-        err = mds_buf_append(out, ",\"" + (i == 0), i == 0 ? 1 : 2);
+        err = mds_buf_append(out, &",\""[i == 0], i == 0 ? 1 : 2);
         if (!err)
             err = mds_buf_puts(out, name);
         if (!err)
