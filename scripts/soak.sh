@@ -5,7 +5,11 @@
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-export MDESIEM="$build/mdesiem" MDS_SOURCE_DIR="$root" MDS_BUILD_DIR="$build"
+# a private copy of the binary: a rebuild during the soak must not swap it
+bin=$(mktemp -d "${TMPDIR:-/tmp}/mds-soak.XXXXXX")
+trap 'rm -rf "$bin"' EXIT
+cp "$build/mdesiem" "$bin/mdesiem"
+export MDESIEM="$bin/mdesiem" MDS_SOURCE_DIR="$root" MDS_BUILD_DIR="$build"
 it="$root/tests/integration"
 run() {
     local name=$1
@@ -20,3 +24,7 @@ run test_rel_outage MDS_REL_OUTAGE=60 MDS_REL_ALERTS=20000 MDS_REL_EPS=250
 run test_rel_disk_full MDS_REL_ALERTS=5000
 run test_rel_faults MDS_REL_ALERTS=20000 MDS_REL_RATE=0.3
 run test_rel_clock MDS_REL_ALERTS=5000
+run test_rel_hostile
+run test_rel_state
+run test_rel_secrets
+run test_rel_tls

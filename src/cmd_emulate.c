@@ -249,7 +249,12 @@ static void announce(const struct mds_emu_config *cfg, unsigned port)
            port);
     fflush(stdout);
     printf("mdesiem emulate: client id %s\n", cfg->client_id);
-    printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);
+    /* the built-in test credential is shown so a demo can use it; one the
+     * user chose (--client-secret) may be a real one: never echoed */
+    if (strcmp(cfg->client_secret, MDS_EMU_DEFAULT_SECRET) == 0)
+        printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);
+    else
+        printf("mdesiem emulate: client secret as given with --client-secret (not shown)\n");
     printf("mdesiem emulate: tenant %s\n", cfg->tenant);
     fflush(stdout);
 }

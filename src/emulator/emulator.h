@@ -40,6 +40,9 @@ struct mds_emu_quirks {
     int legacy_casing;     /* legacy SIEM keys in the S9 spelling */
 };
 
+/* The emulator's built-in test credential (documented, printed at start). */
+#define MDS_EMU_DEFAULT_SECRET "emulator-secret"
+
 struct mds_emu_config {
     char host[64]; /* listen address, numeric IPv4 */
     unsigned port; /* 0 = pick a free port */

@@ -1668,7 +1668,10 @@ static int primitive_ok(const char *s, size_t n)
     return i == n;
 }
 
-#define MAX_DEPTH 256
+/* as deep as the parser lets a document be (json_check.c): a record that
+ * was accepted can always be written back (it was 256, so records nested
+ * 257 to 512 deep failed to render, and `run` retried them for ever) */
+#define MAX_DEPTH MDS_JSON_MAX_DEPTH
 
 static mds_err write_compact(const struct mds_json *j, int t, struct mds_buf *out, int depth, int *next)
 {

@@ -24,7 +24,9 @@ skew_case() {
 eps_throttle = 0"
     local shown
     shown=$(LD_PRELOAD=$FAKELIB FAKETIME=$offset date -u +%H:%M:%S)
-    LD_PRELOAD=$FAKELIB FAKETIME=$offset "$MDESIEM" run -c "$MDS_TEST_TMP/$name.ini" 2>"$MDS_TEST_TMP/$name.err" &
+    # (an ASan build wants its runtime first; libfaketime is preloaded before it)
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        LD_PRELOAD=$FAKELIB FAKETIME=$offset "$MDESIEM" run -c "$MDS_TEST_TMP/$name.ini" 2>"$MDS_TEST_TMP/$name.err" &
     local run=$!
     MDS_PIDS+=("$run")
     all_in() {
