@@ -73,7 +73,14 @@ echo "convert --to <131,000 bytes>: exit 2, $(head -c 100 "$MDS_TEST_TMP/arg.err
 #    for a larger one, which breaks it: the receiver's limit, not ours
 #    (docs/reliability.md)
 python3 "$H" make "$MDS_TEST_TMP/in" --big 50000
-start_fake_graph --alerts-file "$MDS_TEST_TMP/in/valid.jsonl"
+# the emulator generates its own alerts; these exact hostile bytes need a
+# server that serves a given file through the Graph API shape
+portfile="$MDS_TEST_TMP/hostile.port"
+python3 "$(dirname "$0")/hostile_graph.py" --port-file "$portfile" --lifetime 600 \
+    --alerts-file "$MDS_TEST_TMP/in/valid.jsonl" >"$MDS_TEST_TMP/hostile.log" 2>&1 &
+MDS_PIDS+=("$!")
+wait_for 20 test -s "$portfile" || { cat "$MDS_TEST_TMP/hostile.log" >&2; fail "hostile graph server did not start"; }
+EMU_URL="http://127.0.0.1:$(cat "$portfile")"
 start_rsyslog
 for c in "cef octet-counting" "leef newline" "json newline" "ecs octet-counting" "legacy newline"; do
     set -- $c
