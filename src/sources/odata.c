@@ -247,6 +247,16 @@ static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cu
     return mds_source_commit(src, o->page.items, o->page.n, ordered ? cursor : NULL, &accepted);
 }
 
+/* A backfill grows the page buffers to the largest page; give that memory
+ * back between cycles so an idle source stays small (benchmarks.md §5). */
+static void release_buffers(struct odata *o)
+{
+    mds_json_finish(&o->json);
+    mds_graph_page_finish(&o->page);
+    mds_http_resp_finish(&o->resp);
+    mds_http_resp_init(&o->resp, o->resp.body.max);
+}
+
 mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
 {
     struct odata *o = src->ctx;
@@ -269,6 +279,7 @@ mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
             return rc;
     }
     mds_db_prune_seen(src->db, src->name, cursor - 2 * overlap);
+    release_buffers(o);
     return MDS_OK;
 }
 
