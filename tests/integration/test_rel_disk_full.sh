@@ -22,9 +22,9 @@ unmount_small() { umount "$SMALL" 2>/dev/null || umount -l "$SMALL" 2>/dev/null 
 trap 'mds_cleanup_all' EXIT
 mds_cleanup_all() {
     local p
-    for p in "${MDS_PIDS[@]:-}"; do [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true; done
-    sleep 0.2
-    unmount_small
+    for p in "${MDS_PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${MDS_PIDS[@]:-}"; do [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true; done
+    unmount_small # before mds_cleanup removes the mount point
     mds_cleanup
 }
 

@@ -20,7 +20,10 @@ n=$(wc -l <"$MDS_TEST_TMP/in/valid.jsonl")
 
 # 1) convert: valid but hostile
 for fmt in json legacy cef leef ecs; do
-    for ev in first split; do
+    evs="first split"
+    # json has no evidence policy; legacy split is skipped to keep this under a minute with ASan
+    [ "$fmt" = json ] || [ "$fmt" = legacy ] && evs=first
+    for ev in $evs; do
         out="$MDS_TEST_TMP/conv.$fmt.$ev"
         code=0
         "$MDESIEM" convert --from graph --to "$fmt" --evidence "$ev" "$MDS_TEST_TMP/in/valid.jsonl" >"$out" \

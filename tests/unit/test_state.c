@@ -10,6 +10,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -193,6 +194,49 @@ static void test_full_disk_keeps_reason_and_cursor(void **state)
     mds_db_close(db);
 }
 
+/* A state file cut to 0 bytes is refused, never taken for a new one (that
+ * silently reset every cursor), and stays 0 bytes; a file with a damaged
+ * page passes mds_db_open (which reads only meta) but not mds_db_verify. */
+static void test_refuses_empty_and_damaged(void **state)
+{
+    (void)state;
+    struct mds_db *db;
+    char err[512];
+    size_t accepted;
+    const char *routes[] = {"a"};
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_ERR_STATE);
+    assert_non_null(strstr(err, "empty"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    unlink(path);
+
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
+    struct mds_item it = item("x", 1, "{}");
+    mds_ticks c = 1;
+    assert_int_equal(mds_db_commit_page(db, "src", 0, routes, 1, &it, 1, &c, &accepted), MDS_OK);
+    assert_int_equal(mds_db_verify(db, path, err, sizeof err), MDS_OK);
+    mds_db_close(db);
+    /* overwrite the header of page 4 (the cursors table's root) */
+    char p2[80];
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    assert_int_equal(access(p2, F_OK), -1); /* checkpointed on close */
+    f = fopen(path, "r+b");
+    assert_non_null(f);
+    char junk[64];
+    memset(junk, 0xa5, sizeof junk);
+    assert_int_equal(fseek(f, 3 * 4096, SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
+    assert_int_equal(mds_db_verify(db, path, err, sizeof err), MDS_ERR_STATE);
+    assert_non_null(strstr(err, "corrupted"));
+    mds_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +244,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_foreign_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_disk_keeps_reason_and_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_empty_and_damaged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
