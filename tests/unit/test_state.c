@@ -228,7 +228,11 @@ static void test_refuses_empty_and_damaged(void **state)
     assert_non_null(f);
     char junk[64];
     memset(junk, 0xa5, sizeof junk);
-    assert_int_equal(fseek(f, 3 * 4096, SEEK_SET), 0);
+    /* the page size is bytes 16-17 of the SQLite header, big-endian */
+    unsigned char hdr[18];
+    assert_int_equal(fread(hdr, 1, sizeof hdr, f), sizeof hdr);
+    long page = hdr[16] << 8 | hdr[17];
+    assert_int_equal(fseek(f, 3 * page, SEEK_SET), 0);
     assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
     fclose(f);
     assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
