@@ -10,7 +10,7 @@ ASAN      ?= build-asan
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build build-asan run check test test-asan format clean docs bench install deb
+.PHONY: all deps build build-asan run check test test-asan format clean docs bench install deb soak
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
@@ -74,3 +74,8 @@ fuzz: build-fuzz
 
 fuzz-smoke: build-fuzz
 	@bash scripts/fuzz.sh $(FUZZ) 5
+
+# Reliability soak (docs/reliability.md): the full-size versions of the
+# scenario tests that `make check` runs small. Not part of check; ~15 min.
+soak: build
+	@bash scripts/soak.sh $(BUILD)

@@ -8,7 +8,7 @@ PKGS=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3
   libjsmn-dev libinih-dev libmicrohttpd-dev librdkafka-dev libsystemd-dev
   libcmocka-dev zlib1g-dev
-  rsyslog rsyslog-gnutls kcat curl jq openssl procps python3 time tinyproxy
+  rsyslog rsyslog-gnutls kcat curl jq openssl procps python3 time tinyproxy faketime
   man-db groff-base systemd dpkg-dev bsdutils gzip  # man pages, systemd-analyze, make deb, script(1)
 )
 

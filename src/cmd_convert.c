@@ -16,10 +16,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "core/buf.h"
@@ -50,6 +53,10 @@ static const char usage_text[] =
     "  --now TIME         ingest time for --wrap (ISO 8601; default: now)\n";
 
 struct conv {
+    const char *data; /* the whole input: mapped file or c->in */
+    size_t len;
+    void *map;
+    size_t maplen;
     const struct mds_format *fmt;
     struct mds_format_opts opts;
     int from_auto;
@@ -120,8 +127,8 @@ static int parse_option(struct conv *c, const char *opt, const char *val, const 
 
 static int takes_value(const char *opt)
 {
-    static const char *const with_value[] = {"--from", "--to", "--evidence", "--leef-delimiter", "--max-event",
-                                             "--now"};
+    static const char *const with_value[] = {"--from",           "--to",        "--evidence",
+                                             "--leef-delimiter", "--max-event", "--now"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;
@@ -163,6 +170,27 @@ static int parse_args(struct conv *c, int argc, char **argv, const char **file)
 
 /* ---- input ------------------------------------------------------------- */
 
+/* A regular file is mapped read-only (no copy, no buffer growth). */
+static int map_input(struct conv *c, FILE *f)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+        return -1;
+    if ((uint64_t)st.st_size > MAX_INPUT) {
+        fprintf(stderr, "mdesiem convert: %s: input larger than %zu bytes\n", c->name, MAX_INPUT);
+        return 1;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+    if (m == MAP_FAILED)
+        return -1;
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    c->map = m;
+    c->maplen = (size_t)st.st_size;
+    c->data = m;
+    c->len = c->maplen;
+    return 0;
+}
+
 static int read_input(struct conv *c, const char *file)
 {
     FILE *f = stdin;
@@ -172,6 +200,12 @@ static int read_input(struct conv *c, const char *file)
             fprintf(stderr, "mdesiem convert: %s: %s\n", file, strerror(errno));
             return MDS_EXIT_FAILURE;
         }
+    }
+    int mapped = map_input(c, f);
+    if (mapped >= 0) {
+        if (f != stdin)
+            fclose(f);
+        return mapped ? MDS_EXIT_FAILURE : MDS_EXIT_OK;
     }
     int rc = MDS_EXIT_OK;
     for (;;) {
@@ -194,6 +228,8 @@ static int read_input(struct conv *c, const char *file)
     }
     if (f != stdin)
         fclose(f);
+    c->data = c->in.data ? c->in.data : "";
+    c->len = c->in.len;
     return rc;
 }
 
@@ -268,7 +304,7 @@ static int convert_record(struct conv *c, int obj, size_t base, enum mds_input_k
     }
     struct mds_record rec = {0};
     rec.source = c->name;
-    rec.kind = c->from_auto && kind == (enum mds_input_kind)-1 ? guess_kind(j, obj) : kind;
+    rec.kind = c->from_auto && kind == (enum mds_input_kind) - 1 ? guess_kind(j, obj) : kind;
     int id = mds_json_find(j, obj, rec.kind == MDS_INPUT_SIEM ? "AlertId" : "id");
     if (id >= 0 && j->tok[id].type == JSMN_STRING)
         rec.id = mds_json_raw(j, id, &rec.id_len);
@@ -304,7 +340,7 @@ static int convert_array(struct conv *c, int arr, size_t base, enum mds_input_ki
 static int convert_value(struct conv *c, size_t base)
 {
     const struct mds_json *j = &c->doc;
-    enum mds_input_kind any = c->from_auto ? (enum mds_input_kind)-1 : c->kind;
+    enum mds_input_kind any = c->from_auto ? (enum mds_input_kind) - 1 : c->kind;
     if (j->tok[0].type == JSMN_ARRAY)
         return convert_array(c, 0, base, any);
     int v = mds_json_find(j, 0, "value");
@@ -324,8 +360,8 @@ static int malformed(struct conv *c, size_t offset, const char *what)
 
 static int convert_all(struct conv *c)
 {
-    const char *s = c->in.data ? c->in.data : "";
-    size_t n = c->in.len, pos = 0;
+    const char *s = c->data;
+    size_t n = c->len, pos = 0;
     int rc = MDS_EXIT_OK;
     if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* UTF-8 byte order mark */
@@ -336,6 +372,15 @@ static int convert_all(struct conv *c)
             break;
         if (s[pos] != '{' && s[pos] != '[')
             return malformed(c, pos, "expected '{' or '['");
+        /* Fast path: one value per line (JSON lines, or a compact
+         * document). Anything else is found by value_end(). */
+        const char *nl = memchr(s + pos, '\n', n - pos);
+        size_t line = nl ? (size_t)(nl - s) - pos : n - pos;
+        if (mds_json_parse(&c->doc, s + pos, line) == MDS_OK) {
+            rc = convert_value(c, pos);
+            pos += line;
+            continue;
+        }
         size_t len = value_end(s + pos, n - pos);
         if (len == 0) {
             /* never closes: let the parser say where the syntax breaks */
@@ -365,6 +410,7 @@ int mds_cmd_convert(int argc, char **argv)
     memset(&c, 0, sizeof c);
     mds_format_opts_init(&c.opts);
     c.from_auto = 1;
+    c.data = "";
     c.fmt = mds_format_find("json");
     c.now = mds_time_now();
     const char *file = NULL;
@@ -388,5 +434,7 @@ int mds_cmd_convert(int argc, char **argv)
     mds_json_finish(&c.doc);
     mds_buf_finish(&c.out);
     mds_buf_finish(&c.in);
+    if (c.map)
+        munmap(c.map, c.maplen);
     return rc;
 }

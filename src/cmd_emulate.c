@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "emulator/stream.h"
 #include "core/log.h"
 #include "emulator/emulator.h"
 
@@ -40,7 +41,11 @@ static const char usage_text[] =
     "  --mde-rate-limit       MDE API: 100 calls/minute and 1500/hour, then 429\n"
     "  --siem-path-prefix P   legacy SIEM API under P/api/alerts (default /siem)\n"
     "  --tls CERTPATH         serve HTTPS; CERTPATH (PEM cert + key) is generated if missing\n"
-    "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n";
+    "  --client-cert PEM      accept client assertions signed by this certificate's key\n"
+    "  --clock ISO8601        fixed virtual clock: byte-identical output for a seed\n"
+    "\nStreaming API (Event Hubs through Kafka): `mdesiem emulate --stream-mock` or\n"
+    "`mdesiem emulate --stream kafka://HOST:PORT --topic NAME ...`; see\n"
+    "`mdesiem emulate --stream-mock --help`.\n";
 
 enum {
     OPT_LISTEN = 256,
@@ -59,6 +64,7 @@ enum {
     OPT_MDE_RATE,
     OPT_SIEM_PREFIX,
     OPT_TLS,
+    OPT_CLIENT_CERT,
     OPT_CLOCK
 };
 
@@ -79,6 +85,7 @@ static const struct option options[] = {
     {"mde-rate-limit", no_argument, NULL, OPT_MDE_RATE},
     {"siem-path-prefix", required_argument, NULL, OPT_SIEM_PREFIX},
     {"tls", required_argument, NULL, OPT_TLS},
+    {"client-cert", required_argument, NULL, OPT_CLIENT_CERT},
     {"clock", required_argument, NULL, OPT_CLOCK},
     {NULL, 0, NULL, 0},
 };
@@ -204,6 +211,9 @@ static int apply_option(struct mds_emu_config *cfg, int opt, const char *arg, co
     case OPT_TLS:
         bad = copy_arg(cfg->tls_cert, sizeof cfg->tls_cert, arg);
         break;
+    case OPT_CLIENT_CERT:
+        bad = copy_arg(cfg->client_cert, sizeof cfg->client_cert, arg);
+        break;
     case OPT_CLOCK:
         bad = parse_clock(arg, &cfg->clock);
         break;
@@ -239,7 +249,12 @@ static void announce(const struct mds_emu_config *cfg, unsigned port)
            port);
     fflush(stdout);
     printf("mdesiem emulate: client id %s\n", cfg->client_id);
-    printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);
+    /* the built-in test credential is shown so a demo can use it; one the
+     * user chose (--client-secret) may be a real one: never echoed */
+    if (strcmp(cfg->client_secret, MDS_EMU_DEFAULT_SECRET) == 0)
+        printf("mdesiem emulate: client secret %s (the emulator's own test credential)\n", cfg->client_secret);
+    else
+        printf("mdesiem emulate: client secret as given with --client-secret (not shown)\n");
     printf("mdesiem emulate: tenant %s\n", cfg->tenant);
     fflush(stdout);
 }
@@ -251,6 +266,11 @@ int mds_cmd_emulate(int argc, char **argv)
     const char *port_file = NULL;
     char errstr[256] = "";
     int opt, rc = MDS_EXIT_FAILURE;
+    /* --stream / --stream-mock: the Streaming API side (emulator/stream.c) */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--stream") == 0 || strncmp(argv[i], "--stream=", 9) == 0 ||
+            strcmp(argv[i], "--stream-mock") == 0)
+            return mds_emu_stream_main(argc, argv);
     if (mds_cmd_wants_help(argc, argv, usage_text))
         return MDS_EXIT_OK;
     mds_emu_config_defaults(&cfg);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "core/engine.h"
@@ -22,6 +21,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/notify.h"
+#include "core/orphans.h"
 #include "core/progress.h"
 #include "core/state.h"
 
@@ -140,8 +140,10 @@ static int prepare_state(const char *path, struct mds_state_lock **lock)
     struct mds_db *db = NULL;
     if (make_parent_dir(path))
         return MDS_EXIT_STATE;
-    if (mds_state_lock(path, lock, err, sizeof err) || mds_db_open(path, 1, &db, err, sizeof err)) {
+    if (mds_state_lock(path, lock, err, sizeof err) || mds_db_open(path, 1, &db, err, sizeof err) ||
+        mds_db_verify(db, path, err, sizeof err)) {
         fprintf(stderr, "mdesiem: %s\n", err);
+        mds_db_close(db);
         mds_state_unlock(*lock);
         *lock = NULL;
         return MDS_EXIT_STATE;
@@ -174,6 +176,7 @@ static void reload(const char *path, struct mds_conf **conf, struct mds_engine *
         apply_log(*engine);
         snprintf(run_status, sizeof run_status, "running with %s", path);
         mds_info("main", "configuration reloaded");
+        mds_engine_warn_orphans(*engine);
         return;
     }
     apply_log(*engine); /* a rejected configuration may have changed the level */
@@ -202,10 +205,11 @@ static int run_engine(const char *path, int once)
     snprintf(run_status, sizeof run_status, "%s with %s", once ? "collecting once" : "running", path);
     if (!once)
         mds_notify_watchdog_start();
-    else if (isatty(STDERR_FILENO))
+    else if (mds_progress_wanted())
         progress = mds_progress_start(engine);
     mds_info("main", "mdesiem %s %s with %s, state %s", MDS_VERSION, once ? "collecting once" : "running", path,
              mds_engine_state_path(engine));
+    mds_engine_warn_orphans(engine);
     for (;;) {
         mds_err rc = mds_engine_run(engine, err, sizeof err);
         if (rc == MDS_ERR_STATE) {

@@ -186,10 +186,40 @@ static int name_width(const struct mds_conf *conf)
     return w > NAME_MAX_WIDTH ? NAME_MAX_WIDTH : w;
 }
 
+/* Stream sources: one row per partition, printed after the outputs. */
+static void print_partition(const struct mds_stream_partition *p, void *arg)
+{
+    struct status_out *o = arg;
+    char upd[40], lag[24] = "-";
+    fmt_time(p->updated, upd, sizeof upd);
+    if (p->committed >= 0 && p->high >= 0)
+        snprintf(lag, sizeof lag, "%lld", (long long)(p->high > p->committed ? p->high - p->committed : 0));
+    if (!o->json) {
+        if (o->first)
+            printf("\n%-20s %-20s %9s %12s %12s %10s  %s\n", "STREAM SOURCE", "EVENTHUB", "PARTITION", "COMMITTED",
+                   "HIGH", "LAG", "UPDATED");
+        o->first = 0;
+        printf("%-20s %-20s %9d %12lld %12lld %10s  %s\n", p->source, p->topic, (int)p->partition,
+               (long long)p->committed, (long long)p->high, lag, upd);
+        return;
+    }
+    mds_buf_puts(&o->buf, o->first ? "{" : ",{");
+    o->first = 0;
+    json_str_field(&o->buf, "source", p->source, 0);
+    json_str_field(&o->buf, "eventhub", p->topic, 1);
+    mds_buf_printf(&o->buf, ",\"partition\":%d", (int)p->partition);
+    mds_buf_printf(&o->buf, p->committed >= 0 ? ",\"committed\":%lld" : ",\"committed\":null", (long long)p->committed);
+    mds_buf_printf(&o->buf, p->high >= 0 ? ",\"high\":%lld" : ",\"high\":null", (long long)p->high);
+    mds_buf_printf(&o->buf, ",\"lag\":%s", lag[0] == '-' ? "null" : lag);
+    json_str_field(&o->buf, "updated", upd, 1);
+    mds_buf_putc(&o->buf, '}');
+}
+
 static const char usage[] = "usage: mdesiem status -c FILE [--json]\n\n"
                             "Shows each source's cursor, lag, last success, last error, outbox depth and\n"
-                            "records delivered today, and each output's outbox depth and deliveries, from\n"
-                            "the state file named in FILE (safe while mdesiem runs).\n";
+                            "records delivered today, each output's outbox depth and deliveries, and for\n"
+                            "stream sources each partition's committed offset, high watermark and lag,\n"
+                            "from the state file named in FILE (safe while mdesiem runs).\n";
 
 static const char *state_path(struct mds_conf *conf)
 {
@@ -232,6 +262,11 @@ static int show(struct mds_db *db, const struct mds_conf *conf, int json)
     if (!rc)
         rc = mds_db_each_output(db, print_output, &o);
     print_unseen(&o, "output");
+    o.first = 1;
+    if (json)
+        mds_buf_puts(&o.buf, "],\"partitions\":[");
+    if (!rc && mds_db_each_stream_partition(db, print_partition, &o) == MDS_ERR_STATE)
+        rc = MDS_ERR_STATE;
     if (json) {
         mds_buf_puts(&o.buf, "]}\n");
         fputs(o.buf.data, stdout);

@@ -54,7 +54,7 @@ static void usage(FILE *f)
           "Brings Microsoft Defender alerts into any SIEM.\n\ncommands:\n",
           f);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun `mdesiem <command> --help` for a command's options.\n"
           "Exit codes: 0 ok, 1 collection/delivery failed, 2 usage, 3 config, 4 state.\n",
           f);

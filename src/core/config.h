@@ -51,7 +51,7 @@ struct mds_conf_entry {
     int line;
 };
 
-#define MDS_CONF_MAX_TABLES 4
+#define MDS_CONF_MAX_TABLES 5
 
 struct mds_conf_section {
     char *kind; /* "service", "source", "output", ... */

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "engine_internal.h"
+#include "formats/escape.h"
 #include "serve/compat.h"
 
 #define MAX_ROUTES 32
@@ -31,7 +32,8 @@ const struct mds_conf_key mds_service_keys[] = {
 };
 
 const struct mds_conf_key mds_source_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "source type: graph, mde or siem"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "source type: graph, mde, siem or eventhub (one section per type below)"},
     {"outputs", MDS_CONF_LIST, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
      "names of the [output] sections this source delivers to"},
     {"recurrence", MDS_CONF_DURATION, "5M", 1000, 7 * 86400000LL, NULL, 0,
@@ -63,7 +65,8 @@ const struct mds_conf_key mds_source_common_keys[] = {
 };
 
 const struct mds_conf_key mds_output_common_keys[] = {
-    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "output type: stdout, file, syslog, http or kafka"},
+    {"type", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
+     "output type: stdout, file, syslog, http or kafka"},
     {"format", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "event format (see `mdesiem help formats`); default depends on the output type"},
     {"evidence", MDS_CONF_ENUM, NULL, 0, 0, "first|summary|split", 0,
@@ -84,6 +87,7 @@ size_t mds_engine_sources(const struct mds_engine *e, struct mds_source *const *
     return e->nsources;
 }
 const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { return e->service; }
+int mds_engine_once(const struct mds_engine *e) { return e->opts.once; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
 
@@ -156,18 +160,6 @@ static mds_err setup_service(struct mds_engine *e, char *err, size_t errlen)
     return MDS_OK;
 }
 
-static char leef_delimiter(const char *v)
-{
-    if (!v || !*v)
-        return '\t';
-    if (v[1] == '\0')
-        return v[0];
-    const char *hex = (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? v + 2 : (v[0] == 'x' ? v + 1 : NULL);
-    char *end;
-    long c = hex ? strtol(hex, &end, 16) : -1;
-    return (hex && *end == '\0' && c > 0 && c < 128) ? (char)c : 0;
-}
-
 static mds_err setup_output_format(struct mds_engine *e, struct mds_output *o, char *err, size_t errlen)
 {
     char label[160];
@@ -186,11 +178,10 @@ static mds_err setup_output_format(struct mds_engine *e, struct mds_output *o, c
         o->format_opts.evidence = strcmp(ev, "split") == 0 ? MDS_EVIDENCE_SPLIT
                                   : strcmp(ev, "summary") == 0 ? MDS_EVIDENCE_SUMMARY
                                                                : MDS_EVIDENCE_FIRST;
-    o->format_opts.leef_delimiter = leef_delimiter(mds_conf_str(o->sec, "leef_delimiter"));
-    if (!o->format_opts.leef_delimiter || o->format_opts.leef_delimiter == '\n' ||
-        o->format_opts.leef_delimiter == '=') {
-        snprintf(err, errlen, "%s:%d: %s: leef_delimiter must be one character or xHH, not newline or '='",
-                 e->conf->path, mds_conf_line(o->sec, "leef_delimiter"), label);
+    const char *delim = mds_conf_str(o->sec, "leef_delimiter");
+    if (delim && mds_leef_delimiter_parse(delim, &o->format_opts.leef_delimiter)) {
+        snprintf(err, errlen, "%s:%d: %s: leef_delimiter must be one character, \\t, tab or xHH (not NUL, CR, "
+                 "LF, '=' or '|')", e->conf->path, mds_conf_line(o->sec, "leef_delimiter"), label);
         return MDS_ERR_CONFIG;
     }
     return MDS_OK;
@@ -295,13 +286,14 @@ static mds_err setup_http(struct mds_engine *e, struct mds_source *s, char *err,
 
 static mds_err add_source(struct mds_engine *e, struct mds_conf_section *sec, char *err, size_t errlen)
 {
-    const struct mds_conf_key *tables[4] = {mds_source_common_keys, NULL, NULL, NULL};
+    const struct mds_conf_key *tables[MDS_CONF_MAX_TABLES + 1] = {mds_source_common_keys};
     const char *type = mds_conf_str(sec, "type");
     const struct mds_source_type *t = type ? find_source_type(type) : NULL;
     if (type && !t)
         return bad_type(e->conf, sec, 1, err, errlen);
     tables[1] = t ? t->keys : NULL;
-    tables[2] = t ? t->more_keys : NULL;
+    for (int i = 0; t && t->more_keys && t->more_keys[i] && i + 2 < MDS_CONF_MAX_TABLES; i++)
+        tables[i + 2] = t->more_keys[i];
     mds_err rc = mds_conf_validate(e->conf, sec, tables, err, errlen);
     if (rc)
         return rc;

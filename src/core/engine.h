@@ -34,7 +34,8 @@ struct mds_source_type {
     const char *help;
     enum mds_input_kind kind;
     const struct mds_conf_key *keys;
-    const struct mds_conf_key *more_keys; /* optional second table, shared between types */
+    /* tables shared between types (credentials, OData paging), NULL-terminated; may be NULL */
+    const struct mds_conf_key *const *more_keys;
     /* Reads its configuration into src->ctx. Runs on the main thread. */
     mds_err (*create)(struct mds_source *src, char *err, size_t errlen);
     /* One collection cycle: fetch until caught up, committing every page
@@ -45,6 +46,11 @@ struct mds_source_type {
     /* `mdesiem check`: reach, token, permission, one request; each step
      * reported through the struct mds_check (sources/check.h). */
     void (*check)(struct mds_source *src, struct mds_check *chk);
+    /* Streaming sources (eventhub) consume continuously: in `run` mode
+     * collect returns every few seconds only so the status is recorded,
+     * and the engine calls it again at once instead of sleeping
+     * `recurrence`. */
+    int streaming;
 };
 
 struct mds_source_stats {
@@ -178,11 +184,22 @@ const char *mds_engine_state_path(const struct mds_engine *e);
 
 /* The validated [service] section (defaults when the file has none). */
 const struct mds_conf_section *mds_engine_service(const struct mds_engine *e);
+/* Nonzero in `once` mode (one cycle per source, then exit). */
+int mds_engine_once(const struct mds_engine *e);
 
 /* For sources: stores a page and moves the cursor in one transaction,
  * after the EPS throttle allowed the records through; wakes the outputs. */
 mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, size_t n, const mds_ticks *cursor,
                           size_t *accepted);
+
+/* For stream sources: like mds_source_commit for a poll batch of messages
+ * (see mds_db_commit_stream): waits while a route's spool is full, EPS
+ * throttle on the records, one transaction, outputs woken. *dup_msgs
+ * counts messages dropped as already stored. May run on a worker thread
+ * of the source that owns src->db meanwhile. */
+mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream_msg *msgs, size_t nmsgs,
+                                 const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
+                                 size_t *dup_msgs);
 
 /* For sources: the retry policy of the [service] section. */
 int mds_engine_retry_limit(const struct mds_engine *e);

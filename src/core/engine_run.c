@@ -68,7 +68,8 @@ static mds_err wait_for_spool(struct mds_source *src)
     char why[256];
     if (!o)
         return MDS_OK;
-    snprintf(why, sizeof why, "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
+    snprintf(why, sizeof why,
+             "paused: output %s has %lld bytes waiting in the outbox, above its spool_max_bytes %lld",
              o->name, (long long)atomic_load(&o->spool_bytes), (long long)o->spool_max);
     mds_warn(src->tag, "%s; collection resumes when it drains", why);
     mds_db_source_result(src->db, src->name, 0, why, 0, 0);
@@ -130,6 +131,33 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
     return MDS_OK;
 }
 
+mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream_msg *msgs, size_t nmsgs,
+                                 const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
+                                 size_t *dup_msgs)
+{
+    *accepted = *dup_msgs = 0;
+    mds_err wrc = nitems ? wait_for_spool(src) : MDS_OK;
+    if (wrc)
+        return wrc;
+    int64_t wait = mds_throttle_take(&src->throttle, (double)nitems, mds_mono_ms());
+    if (wait > 0 && mds_sleep_ms(wait))
+        return MDS_ERR_STOPPED;
+    mds_err rc = mds_db_commit_stream(src->db, src->name, src->type->kind, src->routes, src->nroutes, msgs, nmsgs,
+                                      items, dedupe, accepted, dup_msgs);
+    if (rc) {
+        mds_error(src->tag, "cannot store %zu messages (%zu records): %s", nmsgs, nitems, mds_db_errmsg(src->db));
+        return rc;
+    }
+    spool_add(src, mds_db_committed_bytes(src->db));
+    atomic_fetch_add(&src->stats.fetched, (long long)nitems);
+    atomic_fetch_add(&src->stats.accepted, (long long)*accepted);
+    atomic_fetch_add(&src->stats.duplicates, (long long)(nitems - *accepted));
+    atomic_fetch_add(&src->stats.pages, 1);
+    if (*accepted)
+        wake_outputs(src->engine);
+    return MDS_OK;
+}
+
 static void source_cycle(struct mds_source *s)
 {
     char err[512] = "";
@@ -139,6 +167,8 @@ static void source_cycle(struct mds_source *s)
     long long accepted = atomic_load(&s->stats.accepted) - accepted0;
     if (rc == MDS_ERR_STOPPED)
         return;
+    if (rc == MDS_ERR_STATE && !*err) /* say why: "database or disk is full", ... */
+        snprintf(err, sizeof err, "state file %s: %s", s->engine->state_path, mds_db_errmsg(s->db));
     s->failed = rc != MDS_OK;
     pthread_mutex_lock(&s->engine->mu);
     snprintf(s->last_error, sizeof s->last_error, "%.*s", (int)sizeof s->last_error - 1,
@@ -166,7 +196,8 @@ static void *source_main(void *arg)
         source_cycle(s);
         if (e->opts.once)
             break;
-        mds_sleep_ms(s->recurrence_ms);
+        if (!s->type->streaming)
+            mds_sleep_ms(s->recurrence_ms);
     }
     atomic_fetch_sub(&e->sources_running, 1);
     wake_outputs(e);
@@ -197,7 +228,8 @@ static mds_err index_events(struct output_buffers *b, size_t r, size_t before, s
             b->events = ev;
             b->events_cap = cap;
         }
-        b->events[(*count)++] = (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
+        b->events[(*count)++] =
+            (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
         start = k + 1;
     }
     return MDS_OK;
@@ -236,8 +268,8 @@ static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size
     return MDS_OK;
 }
 
-static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after, char *err,
-                            size_t errlen)
+static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after,
+                            char *err, size_t errlen)
 {
     if (o->type->deliver_batch)
         return o->type->deliver_batch(o, batch, retry_after, err, errlen);
@@ -269,6 +301,31 @@ static mds_err deliver_batch(struct mds_output *o, const struct mds_batch *batch
     }
 }
 
+/* Acknowledges a delivered batch, retrying (with backoff) until the state
+ * file takes it. Only the acknowledgement is retried: going back to
+ * output_step would deliver the batch again on every attempt, one
+ * duplicate of each record per retry for as long as, say, the disk under
+ * the state file is full. MDS_ERR_STOPPED on shutdown: the batch is then
+ * re-sent at the next start (the at-least-once tail). */
+static mds_err ack_batch(struct mds_output *o, const struct mds_pending *rows, size_t n)
+{
+    struct mds_engine *e = o->engine;
+    char why[300];
+    for (int attempt = 0;; attempt++) {
+        if (mds_db_ack(o->db, o->name, rows, n) == MDS_OK)
+            return MDS_OK;
+        snprintf(why, sizeof why, "cannot acknowledge %zu delivered records in the state file: %s", n,
+                 mds_db_errmsg(o->db));
+        mds_error(o->tag, "%s (attempt %d; they are not sent again meanwhile)", why, attempt + 1);
+        atomic_fetch_add(&o->failures, 1);
+        mds_db_output_result(o->db, o->name, 0, why, 0);
+        if (e->opts.once && attempt + 1 >= e->retry_limit)
+            return MDS_ERR_STATE;
+        if (mds_sleep_ms(mds_engine_backoff(e, attempt, -1)))
+            return MDS_ERR_STOPPED;
+    }
+}
+
 /* One drain step: 1 when rows were delivered, 0 when none were pending,
  * -1 on failure. */
 static int output_step(struct mds_output *o, struct output_buffers *b)
@@ -283,12 +340,8 @@ static int output_step(struct mds_output *o, struct output_buffers *b)
     if (render_batch(o, b, n, &count))
         return -1;
     struct mds_batch batch = {.data = b->data.data, .len = b->data.len, .events = b->events, .count = count};
-    if (deliver_batch(o, &batch))
+    if (deliver_batch(o, &batch) || ack_batch(o, b->rows, n))
         return -1;
-    if (mds_db_ack(o->db, o->name, b->rows, n)) {
-        mds_error(o->tag, "cannot acknowledge %zu delivered records: %s", n, mds_db_errmsg(o->db));
-        return -1;
-    }
     spool_release(o, b->rows, n);
     atomic_fetch_add(&o->delivered, (long long)n);
     mds_db_output_result(o->db, o->name, 1, NULL, (int64_t)n);
@@ -362,7 +415,8 @@ static mds_err open_connections(struct mds_engine *e, char *err, size_t errlen)
         if (mds_db_open(e->state_path, 1, &o->db, err, errlen))
             return MDS_ERR_STATE;
         if (mds_db_outbox_depth(o->db, o->name, &rows, &bytes)) {
-            snprintf(err, errlen, "cannot measure the outbox of output %s: %s", o->name, mds_db_errmsg(o->db));
+            snprintf(err, errlen, "cannot measure the outbox of output %s: %s", o->name,
+                     mds_db_errmsg(o->db));
             return MDS_ERR_STATE;
         }
         atomic_store(&o->spool_bytes, (long long)bytes);

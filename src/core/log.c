@@ -6,7 +6,9 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,15 +40,25 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int out_fd = STDERR_FILENO;
 static struct repeat slots[REPEAT_SLOTS];
 static char term_block[BLOCK_MAX];
-static int term_lines; /* lines of term_block on screen; 0 = none */
+static int term_lines;   /* lines of term_block on screen; 0 = none */
+static int journal = -1; /* stderr is the systemd journal; -1 = not checked yet */
 
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 
-void mds_log_set_level(enum mds_log_level level) { cur_level = level; }
+void mds_log_set_level(enum mds_log_level level)
+{
+    cur_level = level;
+}
 
-void mds_log_set_json(int on) { json_mode = on; }
+void mds_log_set_json(int on)
+{
+    json_mode = on;
+}
 
-void mds_log_set_repeat_window(int seconds) { repeat_window = seconds; }
+void mds_log_set_repeat_window(int seconds)
+{
+    repeat_window = seconds;
+}
 
 int mds_log_parse_level(const char *name, enum mds_log_level *out)
 {
@@ -121,15 +133,44 @@ static void term_draw(void)
         write_all(STDERR_FILENO, term_block, strlen(term_block));
 }
 
+/*
+ * systemd sets JOURNAL_STREAM=<dev>:<inode> when stderr is connected to
+ * the journal. Lines then start with a "<N>" syslog priority (journald
+ * stores it as PRIORITY=, so `journalctl -p err` works) and text lines
+ * drop their timestamp (the journal has its own).
+ */
+static int stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+        return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 /* Writes one line. Caller holds the lock. */
 static void emit(enum mds_log_level level, const char *tag, const char *msg, time_t now)
 {
+    static const char prio[] = {'3', '4', '6', '7'}; /* err, warning, info, debug */
     struct tm tm;
     char ts[32];
     struct line l = {.len = 0};
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (json_mode) {
+    if (journal < 0)
+        journal = stderr_is_journal();
+    int to_journal = journal && out_fd == STDERR_FILENO;
+    if (to_journal) {
+        char p[3] = {'<', prio[level], '>'};
+        put(&l, p, 3);
+    }
+    if (to_journal && !json_mode) {
+        char head[TAG_MAX + 8];
+        snprintf(head, sizeof head, "[%s] ", tag);
+        put(&l, head, strlen(head));
+        put(&l, msg, strlen(msg));
+    } else if (json_mode) {
         put(&l, "{\"time\":\"", 9);
         put(&l, ts, strlen(ts));
         put(&l, "\",\"level\":\"", 11);

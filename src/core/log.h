@@ -3,7 +3,9 @@
  *
  * Lines look like
  *   2026-11-24T07:25:54Z warn  [source:defender-prod] token refused: 401
- * or, with log_format = json, one JSON object per line.
+ * or, with log_format = json, one JSON object per line. When stderr is the
+ * systemd journal (JOURNAL_STREAM), each line starts with its syslog
+ * priority ("<3>" for errors) and text lines leave the time to journald.
  *
  * Repeats are rate-limited: the first occurrence of a message from a
  * component is written, identical ones within the next 10 seconds are only

@@ -37,11 +37,20 @@ static void send_with_status(const char *head, const char *status)
         sd_notifyf(0, "STATUS=%s", line);
 }
 
-void mds_notify_ready(const char *status) { send_with_status("READY=1", status); }
+void mds_notify_ready(const char *status)
+{
+    send_with_status("READY=1", status);
+}
 
-void mds_notify_status(const char *status) { send_with_status(NULL, status); }
+void mds_notify_status(const char *status)
+{
+    send_with_status(NULL, status);
+}
 
-void mds_notify_stopping(void) { send_with_status("STOPPING=1", "stopping: finishing in-flight deliveries"); }
+void mds_notify_stopping(void)
+{
+    send_with_status("STOPPING=1", "stopping");
+}
 
 void mds_notify_reloading(void)
 {

@@ -18,7 +18,7 @@ void mds_notify_ready(const char *status);
 /* RELOADING=1 (with MONOTONIC_USEC=): a SIGHUP reload has begun. */
 void mds_notify_reloading(void);
 
-/* STOPPING=1: graceful shutdown has begun. */
+/* STOPPING=1: shutdown has begun (sent once the engine has drained). */
 void mds_notify_stopping(void);
 
 /* STATUS=...: a one-line human-readable state for `systemctl status`.

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -85,8 +86,8 @@ void mds_progress_format(const struct mds_progress_sample *s, size_t width, char
         fmt_duration(behind < 0 ? 0 : behind, lag, sizeof lag);
         snprintf(tail, sizeof tail, "  lag %s", lag);
     }
-    snprintf(buf, size, "%s  %lld pages  %lld alerts  %s  cursor %s%s", s->name, s->pages, s->fetched, rate, cur,
-             tail);
+    snprintf(buf, size, "%s  %lld pages  %lld alerts  %s  cursor %s%s", s->name, s->pages, s->fetched, rate,
+             cur, tail);
     if (width > 0 && strlen(buf) > width)
         buf[width] = '\0';
 }
@@ -159,6 +160,12 @@ static void *reporter_main(void *arg)
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+int mds_progress_wanted(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
 }
 
 struct mds_progress *mds_progress_start(struct mds_engine *e)

@@ -23,18 +23,21 @@ struct mds_progress;
 struct mds_progress_sample {
     const char *name;
     long long pages, fetched, accepted;
-    mds_ticks cursor;         /* 0 = none committed yet */
-    mds_ticks cursor_first;   /* first cursor seen by the reporter; 0 = none */
-    int64_t cursor_first_ms;  /* when it was seen (monotonic ms) */
-    int64_t elapsed_ms;       /* since the reporter started */
-    int64_t now_ms;           /* monotonic ms of this sample */
-    mds_ticks now;            /* wall clock of this sample */
-    int finished, failed;     /* the source's cycle ended (failed) */
+    mds_ticks cursor;        /* 0 = none committed yet */
+    mds_ticks cursor_first;  /* first cursor seen by the reporter; 0 = none */
+    int64_t cursor_first_ms; /* when it was seen (monotonic ms) */
+    int64_t elapsed_ms;      /* since the reporter started */
+    int64_t now_ms;          /* monotonic ms of this sample */
+    mds_ticks now;           /* wall clock of this sample */
+    int finished, failed;    /* the source's cycle ended (failed) */
 };
 
 /* Formats one line into buf (truncated to `width` columns, at most
  * size - 1 bytes). Pure: exposed for unit tests. */
 void mds_progress_format(const struct mds_progress_sample *s, size_t width, char *buf, size_t size);
+
+/* 1 when stderr is a terminal that can redraw lines (not TERM=dumb). */
+int mds_progress_wanted(void);
 
 /* Starts the reporter for a created engine; NULL on failure (no
  * progress then, nothing else changes). Call before mds_engine_run. */

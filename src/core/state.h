@@ -30,10 +30,18 @@ mds_err mds_state_lock(const char *path, struct mds_state_lock **out, char *err,
 void mds_state_unlock(struct mds_state_lock *lock);
 
 /* Opens a connection; creates the schema when `create` is set and the
- * file is new. Refuses files that are not mdesiem state, corrupted ones,
- * and ones written by a newer schema. */
+ * file is new. Refuses files that are not mdesiem state, empty ones (a
+ * truncated state file, never taken for a new one), unreadable ones, and
+ * ones written by a newer schema. */
 mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err, size_t errlen);
 void mds_db_close(struct mds_db *db);
+
+/* Checks the whole file's structure (PRAGMA quick_check: every page,
+ * no index comparison; about a second per GB). MDS_ERR_STATE with a
+ * message naming the first problem when it is damaged. Run once at
+ * start by the collecting process: a damaged file is refused, never
+ * reset. */
+mds_err mds_db_verify(struct mds_db *db, const char *path, char *err, size_t errlen);
 const char *mds_db_errmsg(struct mds_db *db);
 
 /* One record to store, from a fetched page. Pointers are borrowed. */
@@ -115,6 +123,44 @@ struct mds_output_status {
     int64_t delivered, pending_rows, pending_bytes;
     int64_t delivered_today; /* acknowledged today (UTC) */
 };
+/* ---- stream sources (eventhub) ----
+ * A poll batch is a list of messages; each message's records are
+ * items[first .. first + count). */
+#define MDS_STREAM_DIGEST_LEN 16
+struct mds_stream_msg {
+    unsigned char digest[MDS_STREAM_DIGEST_LEN]; /* identity of the message body */
+    size_t first, count;
+};
+
+/* Stores a poll batch in one transaction. With `dedupe`, a message whose
+ * digest this source stored before is skipped whole (*dup_msgs counts
+ * them) and the digests of the others are recorded. Records go to the
+ * outbox without the per-record `seen` index: stream record ids are unique
+ * by construction. `*accepted` counts the records stored. */
+mds_err mds_db_commit_stream(struct mds_db *db, const char *source, int kind, const char *const *routes,
+                             size_t nroutes, const struct mds_stream_msg *msgs, size_t nmsgs,
+                             const struct mds_item *items, int dedupe, size_t *accepted, size_t *dup_msgs);
+
+/* Forgets message digests of `source` recorded before `before`. */
+mds_err mds_db_stream_prune(struct mds_db *db, const char *source, mds_ticks before);
+
+/* Per-partition progress of a stream source, shown by `status`.
+ * committed / high < 0 mean unknown (an update keeps the stored value). */
+struct mds_stream_partition {
+    const char *source;
+    const char *topic;
+    int32_t partition;
+    int64_t committed; /* next offset the consumer group resumes from */
+    int64_t high;      /* high watermark: offset of the next message produced */
+    mds_ticks updated; /* 0 = now */
+};
+mds_err mds_db_stream_partitions_set(struct mds_db *db, const struct mds_stream_partition *parts, size_t n);
+mds_err mds_db_stream_partition_forget(struct mds_db *db, const char *source, const char *topic,
+                                       int32_t partition);
+/* MDS_ERR_NOTFOUND when the state file has no stream tables. */
+mds_err mds_db_each_stream_partition(struct mds_db *db, void (*fn)(const struct mds_stream_partition *, void *),
+                                     void *arg);
+
 mds_err mds_db_each_source(struct mds_db *db, void (*fn)(const struct mds_source_status *, void *), void *arg);
 mds_err mds_db_each_output(struct mds_db *db, void (*fn)(const struct mds_output_status *, void *), void *arg);
 

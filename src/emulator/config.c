@@ -16,7 +16,7 @@ void mds_emu_config_defaults(struct mds_emu_config *cfg)
     cfg->seed = 1;
     cfg->alerts = 100;
     snprintf(cfg->client_id, sizeof cfg->client_id, "11111111-2222-3333-4444-555555555555");
-    snprintf(cfg->client_secret, sizeof cfg->client_secret, "emulator-secret");
+    snprintf(cfg->client_secret, sizeof cfg->client_secret, "%s", MDS_EMU_DEFAULT_SECRET);
     snprintf(cfg->tenant, sizeof cfg->tenant, "00000000-0000-0000-0000-000000000001");
     cfg->token_ttl = 3599;
     cfg->retry_after = 1.0;

@@ -40,6 +40,9 @@ struct mds_emu_quirks {
     int legacy_casing;     /* legacy SIEM keys in the S9 spelling */
 };
 
+/* The emulator's built-in test credential (documented, printed at start). */
+#define MDS_EMU_DEFAULT_SECRET "emulator-secret"
+
 struct mds_emu_config {
     char host[64]; /* listen address, numeric IPv4 */
     unsigned port; /* 0 = pick a free port */
@@ -57,6 +60,7 @@ struct mds_emu_config {
     unsigned roles_mask;  /* roles put into tokens (bit per role) */
     int mde_rate_limit;   /* enforce 100/min and 1500/h on the MDE API */
     char tls_cert[512];   /* PEM with certificate and key; "" = HTTP */
+    char client_cert[512]; /* PEM certificate accepted for client assertions; "" = none */
     struct mds_emu_quirks quirks;
 };
 

@@ -299,7 +299,8 @@ enum mds_emu_ev_type {
     MDS_EMU_EV_FILE,
     MDS_EMU_EV_IP,
     MDS_EMU_EV_URL,
-    MDS_EMU_EV_USER
+    MDS_EMU_EV_USER,
+    MDS_EMU_EV_AZURE_RESOURCE /* a newer type only Sentinel/Defender for Cloud alerts carry */
 };
 
 struct mds_emu_evidence {
@@ -623,6 +624,11 @@ void mds_emu_admin_versions(struct mds_emu_req *req);
 
 /* TLS (tls.c): reads CERTPATH, generating a self-signed certificate
  * there first if it does not exist; returns owned PEM strings. */
+/* Checks a client_assertion for client_id: NULL when valid, else the
+ * AADSTS text with its number in *aadsts. */
+const char *mds_emu_assertion_check(const struct mds_emu_req *req, const char *jwt, const char *client_id,
+                                    int *aadsts);
+
 mds_err mds_emu_tls_load(const char *path, char **cert_pem, char **key_pem, char *errstr, size_t n);
 
 /* Ceilings. */

@@ -103,6 +103,9 @@ static int check_client(struct mds_emu_req *req, const struct mds_emu_params *ps
     const char *grant = mds_emu_params_get(ps, "grant_type");
     const char *id = mds_emu_params_get(ps, "client_id");
     const char *secret = mds_emu_params_get(ps, "client_secret");
+    const char *assertion = mds_emu_params_get(ps, "client_assertion");
+    const char *why;
+    int aadsts;
     char text[512];
     if (strcmp(req->seg[0], cfg->tenant) != 0)
         return check_app(req, id); /* answers "tenant not found" */
@@ -114,6 +117,15 @@ static int check_client(struct mds_emu_req *req, const struct mds_emu_params *ps
                   "'client_credentials', 'authorization_code', 'refresh_token'.");
     } else if (check_app(req, id)) {
         return 1;
+    } else if (assertion) {
+        if (!mds_emu_params_get(ps, "client_assertion_type") ||
+            strcmp(mds_emu_params_get(ps, "client_assertion_type"),
+                   "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") != 0)
+            aad_error(req, 400, "invalid_request", 50027, "client_assertion_type must be jwt-bearer.");
+        else if ((why = mds_emu_assertion_check(req, assertion, id, &aadsts)))
+            aad_error(req, 401, "invalid_client", aadsts, why);
+        else
+            return 0;
     } else if (!secret) {
         aad_error(
             req, 401, "invalid_client", 7000218,

@@ -111,8 +111,21 @@ static void process(struct mds_emu_jw *w, const struct mds_emu_model *m, const s
     user_account(w, &m->user);
 }
 
-static const char *const ev_names[] = {"deviceEvidence", "processEvidence", "fileEvidence",
-                                       "ipEvidence",     "urlEvidence",     "userEvidence"};
+static void azure_resource(struct mds_emu_jw *w, const struct mds_emu_model *m)
+{
+    char id[256], name[32];
+    snprintf(name, sizeof name, "st%.8s%.4s", m->detector, m->detector + 9); /* lower-case alphanumerics */
+    snprintf(id, sizeof id,
+             "/subscriptions/%s/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/%s",
+             m->dev.vm_sub, name);
+    mds_emu_jw_str(w, "resourceId", id);
+    mds_emu_jw_str(w, "resourceName", name);
+    mds_emu_jw_str(w, "resourceType", "Microsoft.Storage/storageAccounts");
+}
+
+static const char *const ev_names[] = {"deviceEvidence",       "processEvidence", "fileEvidence",
+                                       "ipEvidence",           "urlEvidence",     "userEvidence",
+                                       "azureResourceEvidence"};
 
 static void evidence(struct mds_emu_jw *w, const struct mds_emu_model *m, const struct mds_emu_evidence *e,
                      const struct mds_emu_render *r)
@@ -156,6 +169,9 @@ static void evidence(struct mds_emu_jw *w, const struct mds_emu_model *m, const 
         break;
     case MDS_EMU_EV_USER:
         user_account(w, &m->user);
+        break;
+    case MDS_EMU_EV_AZURE_RESOURCE:
+        azure_resource(w, m);
         break;
     }
     mds_emu_jw_close(w, '}');

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const entity_types[] = {"Machine", "Process", "File", "Ip", "Url", "User"};
+static const char *const entity_types[] = {"Machine", "Process", "File",         "Ip",
+                                           "Url",     "User",    "AzureResource"};
 
 /* PascalCase member of e, or null for member 0 when null0 is set. */
 static void pascal_member(struct mds_emu_jw *w, const char *key, const struct mds_emu_enum *e, int i,

@@ -19,8 +19,21 @@
 
 #define ECS_VERSION "8.11.0"
 
-enum ecs_kind { E_SLOT, E_TIME, E_INT, E_LOWER, E_KIND, E_CATEGORY, E_SEVERITY, E_MESSAGE, E_FRAMEWORK,
-                E_VERSION, E_ORIGINAL, E_EV_TYPE, E_EV_INDEX };
+enum ecs_kind {
+    E_SLOT,
+    E_TIME,
+    E_INT,
+    E_LOWER,
+    E_KIND,
+    E_CATEGORY,
+    E_SEVERITY,
+    E_MESSAGE,
+    E_FRAMEWORK,
+    E_VERSION,
+    E_ORIGINAL,
+    E_EV_TYPE,
+    E_EV_INDEX
+};
 
 #define EF_CORE 1u  /* repeated in every part of a split event */
 #define EF_ALERT 2u /* alerts only (rule.*) */
@@ -139,24 +152,33 @@ static int field_present(const struct mds_view *v, const struct ecs_field *f)
     mds_ticks t;
     switch (f->kind) {
     case E_SLOT:
-    case E_LOWER: return mds_view_has(v, f->slot);
-    case E_TIME: return mds_view_ticks(v, f->slot, &t) == MDS_OK;
-    case E_INT: return mds_view_is_int(v, f->slot);
-    case E_CATEGORY: return v->ecs_category != NULL;
-    case E_SEVERITY: return mds_view_has(v, S_SEVERITY);
-    case E_FRAMEWORK: return mds_view_has(v, S_TECHNIQUES);
+    case E_LOWER:
+        return mds_view_has(v, f->slot);
+    case E_TIME:
+        return mds_view_ticks(v, f->slot, &t) == MDS_OK;
+    case E_INT:
+        return mds_view_is_int(v, f->slot);
+    case E_CATEGORY:
+        return v->ecs_category != NULL;
+    case E_SEVERITY:
+        return mds_view_has(v, S_SEVERITY);
+    case E_FRAMEWORK:
+        return mds_view_has(v, S_TECHNIQUES);
     case E_EV_TYPE:
-    case E_EV_INDEX: return v->child >= 0;
-    default: return 1;
+    case E_EV_INDEX:
+        return v->child >= 0;
+    default:
+        return 1;
     }
 }
 
 static unsigned field_flags(const struct ecs_field *f, const struct mds_view *v)
 {
     unsigned flags = (f->flags & EF_CORE) ? MDS_PAIR_CORE : 0;
-    int str = (f->kind == E_SLOT && v->f[f->slot].type == FV_STR) || f->kind == E_TIME || f->kind == E_LOWER ||
-              f->kind == E_MESSAGE || f->kind == E_EV_TYPE || f->kind == E_KIND || f->kind == E_VERSION ||
-              f->kind == E_FRAMEWORK || f->kind == E_ORIGINAL; /* split documents: a string */
+    int str = (f->kind == E_SLOT && v->f[f->slot].type == FV_STR) || f->kind == E_TIME ||
+              f->kind == E_LOWER || f->kind == E_MESSAGE || f->kind == E_EV_TYPE || f->kind == E_KIND ||
+              f->kind == E_VERSION || f->kind == E_FRAMEWORK ||
+              f->kind == E_ORIGINAL; /* split documents: a string */
     return flags | (str ? MDS_PAIR_STR : 0);
 }
 
@@ -166,29 +188,40 @@ static mds_err put_value(const struct mds_view *v, const struct ecs_field *f, st
     size_t n;
     const char *p;
     switch (f->kind) {
-    case E_SLOT: return mds_view_write_json(v, f->slot, b);
+    case E_SLOT:
+        return mds_view_write_json(v, f->slot, b);
     case E_INT: /* digits (field_present checked), unquoted even when the input had a string */
         p = mds_view_bytes(v, f->slot, &n);
         return mds_buf_append(b, p, n);
-    case E_TIME: return put_time(v, f->slot, b);
-    case E_LOWER: return put_lower(v, f->slot, b);
-    case E_KIND: return mds_buf_puts(b, v->is_alert ? "\"alert\"" : "\"event\"");
-    case E_CATEGORY: return mds_buf_printf(b, "[\"%s\"]", v->ecs_category);
-    case E_SEVERITY: return mds_buf_printf(b, "%d", mds_cef_severity(mds_view_severity(v)));
-    case E_FRAMEWORK: return mds_buf_puts(b, "\"MITRE ATT&CK\"");
-    case E_VERSION: return mds_buf_puts(b, "\"" ECS_VERSION "\"");
+    case E_TIME:
+        return put_time(v, f->slot, b);
+    case E_LOWER:
+        return put_lower(v, f->slot, b);
+    case E_KIND:
+        return mds_buf_puts(b, v->is_alert ? "\"alert\"" : "\"event\"");
+    case E_CATEGORY:
+        return mds_buf_printf(b, "[\"%s\"]", v->ecs_category);
+    case E_SEVERITY:
+        return mds_buf_printf(b, "%d", mds_cef_severity(mds_view_severity(v)));
+    case E_FRAMEWORK:
+        return mds_buf_puts(b, "\"MITRE ATT&CK\"");
+    case E_VERSION:
+        return mds_buf_puts(b, "\"" ECS_VERSION "\"");
     case E_MESSAGE:
         p = mds_view_event_name(v, &n);
         return mds_json_quote(b, p, n);
-    case E_EV_TYPE: return mds_view_write_json(v, S_EVIDENCE_TYPE, b);
-    case E_EV_INDEX: return mds_view_write_json(v, S_EVIDENCE_INDEX, b);
-    case E_ORIGINAL: return put_original(v, em, st, b);
+    case E_EV_TYPE:
+        return mds_view_write_json(v, S_EVIDENCE_TYPE, b);
+    case E_EV_INDEX:
+        return mds_view_write_json(v, S_EVIDENCE_INDEX, b);
+    case E_ORIGINAL:
+        return put_original(v, em, st, b);
     }
     return MDS_ERR_INTERNAL;
 }
 
-static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts, struct mds_fmt_state *st,
-                            struct mds_em *em)
+static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts,
+                            struct mds_fmt_state *st, struct mds_em *em)
 {
     (void)opts;
     mds_err err = mds_buf_putc(mds_em_head(em), '{');
@@ -197,7 +230,8 @@ static mds_err render_event(const struct mds_view *v, const struct mds_format_op
     for (size_t i = 0; i < sizeof ecs_fields / sizeof ecs_fields[0] && !err; i++) {
         const struct ecs_field *f = &ecs_fields[i];
         const char *path = f->path ? f->path : original_path(v, em->collect);
-        if ((last && strcmp(last, path) == 0) || ((f->flags & EF_ALERT) && !v->is_alert) || !field_present(v, f))
+        if ((last && strcmp(last, path) == 0) || ((f->flags & EF_ALERT) && !v->is_alert) ||
+            !field_present(v, f))
             continue;
         struct mds_buf *b = mds_em_value_begin(em, path, field_flags(f, v), &err);
         if (!err)
@@ -209,8 +243,8 @@ static mds_err render_event(const struct mds_view *v, const struct mds_format_op
     return err;
 }
 
-static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts, const struct mds_record *rec,
-                      struct mds_buf *out, char *errstr, size_t errlen)
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     return mds_format_alert_events(ctx, opts, rec, out, MDS_EM_JSON, ',', render_event, errstr, errlen);
 }

@@ -60,9 +60,9 @@ struct mds_em {
     int collect;
     struct mds_buf *out;
     struct mds_em_store *store;
-    size_t start;     /* out->len when the event began */
-    size_t head_len;  /* collect: aux[0..head_len) is the head */
-    size_t npairs;    /* pairs written so far */
+    size_t start;         /* out->len when the event began */
+    size_t head_len;      /* collect: aux[0..head_len) is the head */
+    size_t npairs;        /* pairs written so far */
     struct mds_buf *vbuf; /* where the current value is being written */
     size_t vstart;
     /* JSON direct mode: nesting by dotted path */

@@ -1,6 +1,7 @@
 /* escape.c - CEF and LEEF escaping (rules in escape.h). */
 #include "formats/escape.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -32,9 +33,49 @@ size_t mds_utf8_seq_len(const unsigned char *p, const unsigned char *end)
             return 0;
         cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0;
     return n;
+}
+
+size_t mds_plain_run(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    /* a byte < 0x20 borrows in the subtraction, a byte >= 0x80 has its top
+     * bit set: either sets a top bit (a borrow may also flag its neighbour:
+     * harmless, the byte loop below decides) */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (((w - UINT64_C(0x2020202020202020)) | w) & UINT64_C(0x8080808080808080))
+            break;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+int mds_json_raw_copyable(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        p += mds_plain_run((const char *)p, (size_t)(end - p));
+        if (p >= end)
+            break;
+        if (*p < 0x20) {
+            if (*p != '\t' && *p != '\n' && *p != '\r')
+                return 0;
+            p++;
+            continue;
+        }
+        size_t u = mds_utf8_seq_len(p, end);
+        if (!u)
+            return 0;
+        p += u;
+    }
+    return 1;
 }
 
 /* Replacement text for an ASCII byte, or NULL to copy it unchanged. */
@@ -59,12 +100,18 @@ static const char *cef_value_rep(unsigned char c, char delim)
 {
     (void)delim;
     switch (c) {
-    case '\\': return "\\\\";
-    case '=': return "\\=";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return NULL;
-    default: return is_control(c) ? " " : NULL;
+    case '\\':
+        return "\\\\";
+    case '=':
+        return "\\=";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return NULL;
+    default:
+        return is_control(c) ? " " : NULL;
     }
 }
 
@@ -83,15 +130,52 @@ static const char *leef_value_rep(unsigned char c, char delim)
     return NULL;
 }
 
+/* Skips, eight bytes at a time, printable ASCII other than DEL, c1 and
+ * c2 (exact word tests; the byte loop decides about the rest). */
+static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end,
+                                              unsigned char c1, unsigned char c2)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t a = w ^ (ones * c1), b = w ^ (ones * c2), d = w ^ (ones * 0x7F);
+        uint64_t special =
+            (((a - ones) & ~a) | ((b - ones) & ~b) | ((d - ones) & ~d) | ((w - ones * 0x20) | w)) & highs;
+        if (special) /* the lowest flagged byte is exact (little-endian load) */
+            return p + __builtin_ctzll(special) / 8;
+        p += 8;
+    }
+    return p;
+}
+
+/* mds_buf_append without the call when the bytes fit the capacity (and
+ * the ceiling): escaping appends many short runs. */
+static inline mds_err put(struct mds_buf *b, const void *s, size_t n)
+{
+    if (b->len + n < b->cap && (!b->max || b->len + n <= b->max)) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return MDS_OK;
+    }
+    return mds_buf_append(b, s, n);
+}
+
 /* The one escaping loop: copies runs of unchanged bytes in one append,
- * replaces ASCII bytes per `rep`, validates UTF-8. Inlined per caller so
- * the compiler sees a constant `rep` (this is the CEF/LEEF hot path). */
-static inline __attribute__((always_inline)) mds_err escape(struct mds_buf *out, const char *s, size_t n, rep_fn rep,
-                                                            char delim)
+ * replaces ASCII bytes per `rep`, validates UTF-8. c1 and c2 are the
+ * printable bytes `rep` replaces. Inlined per caller so the compiler sees
+ * a constant `rep` (this is the CEF/LEEF hot path). */
+static inline __attribute__((always_inline)) mds_err escape(struct mds_buf *out, const char *s, size_t n,
+                                                            rep_fn rep, char delim, unsigned char c1,
+                                                            unsigned char c2)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
     mds_err err = mds_buf_reserve(out, n);
     while (!err && p < end) {
+        p = skip_plain(p, end, c1, c2);
+        if (p >= end)
+            break;
         const char *r = NULL;
         char latin1[2];
         size_t rlen = 0;
@@ -113,34 +197,34 @@ static inline __attribute__((always_inline)) mds_err escape(struct mds_buf *out,
             r = latin1;
             rlen = 2;
         }
-        err = mds_buf_append(out, run, (size_t)(p - run));
+        err = put(out, run, (size_t)(p - run));
         if (!err)
-            err = mds_buf_append(out, r, rlen);
+            err = put(out, r, rlen);
         run = ++p;
     }
     if (!err)
-        err = mds_buf_append(out, run, (size_t)(p - run));
+        err = put(out, run, (size_t)(p - run));
     return err;
 }
 
 mds_err mds_cef_escape_header(struct mds_buf *out, const char *s, size_t n)
 {
-    return escape(out, s, n, cef_header_rep, 0);
+    return escape(out, s, n, cef_header_rep, 0, '\\', '|');
 }
 
 mds_err mds_cef_escape_value(struct mds_buf *out, const char *s, size_t n)
 {
-    return escape(out, s, n, cef_value_rep, 0);
+    return escape(out, s, n, cef_value_rep, 0, '\\', '=');
 }
 
 mds_err mds_leef_escape_header(struct mds_buf *out, const char *s, size_t n)
 {
-    return escape(out, s, n, leef_header_rep, 0);
+    return escape(out, s, n, leef_header_rep, 0, '|', '|');
 }
 
 mds_err mds_leef_escape_value(struct mds_buf *out, const char *s, size_t n, char delim)
 {
-    return escape(out, s, n, leef_value_rep, delim);
+    return escape(out, s, n, leef_value_rep, delim, (unsigned char)delim, (unsigned char)delim);
 }
 
 int mds_leef_delimiter_ok(char c)

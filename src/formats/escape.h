@@ -38,6 +38,16 @@ mds_err mds_leef_escape_value(struct mds_buf *out, const char *s, size_t n, char
  * truncated). p < end. */
 size_t mds_utf8_seq_len(const unsigned char *p, const unsigned char *end);
 
+/* Length of the leading run of s[0..n) made of printable ASCII (0x20 to
+ * 0x7F): eight bytes at a time. The hot paths skip such runs unexamined. */
+size_t mds_plain_run(const char *s, size_t n);
+
+/* Nonzero when JSON text s[0..n) (already syntax-checked) can be copied as
+ * it is: valid UTF-8 and no control bytes other than TAB, CR and LF (CR
+ * and LF can only be whitespace between tokens then; writers turn them
+ * into spaces to keep one event per line). */
+int mds_json_raw_copyable(const char *s, size_t n);
+
 /* Nonzero when c may be a LEEF 2.0 delimiter: one ASCII byte other than
  * NUL, CR, LF, '=' and '|' (those would make the event ambiguous). */
 int mds_leef_delimiter_ok(char c);

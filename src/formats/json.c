@@ -13,29 +13,6 @@
 #include "formats/render.h"
 #include "formats/view.h"
 
-/* Nonzero when the raw bytes cannot be copied as valid JSON text. */
-static int needs_repair(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        if (*p >= 0x20 && *p < 0x80) {
-            p++;
-            continue;
-        }
-        if (*p < 0x20) {
-            if (*p != '\n' && *p != '\r' && *p != '\t')
-                return 1;
-            p++;
-            continue;
-        }
-        size_t u = mds_utf8_seq_len(p, end);
-        if (!u)
-            return 1;
-        p += u;
-    }
-    return 0;
-}
-
 static mds_err append_repaired(struct mds_format_ctx *ctx, const struct mds_record *rec, struct mds_buf *out,
                                char *errstr, size_t errlen)
 {
@@ -77,7 +54,7 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
             err = mds_buf_printf(out, ",\"kind\":\"%s\",\"ingestTime\":\"%s\",\"alert\":",
                                  mds_input_kind_name(rec->kind), ts);
     }
-    if (!err && needs_repair(rec->body, rec->body_len))
+    if (!err && !mds_json_raw_copyable(rec->body, rec->body_len))
         err = append_repaired(ctx, rec, out, errstr, errlen);
     else if (!err)
         err = append_one_line(out, rec->body, rec->body_len);

@@ -144,7 +144,8 @@ static mds_err render_time_sev(const struct mds_view *v, struct mds_em *em)
             memcpy(ts + n - 1, "+0000", 6); /* the trailing Z, as SimpleDateFormat's Z */
             err = put_pair(em, "devTime", MDS_PAIR_CORE, ts, n + 4);
             if (!err)
-                err = put_pair(em, "devTimeFormat", MDS_PAIR_CORE, DEV_TIME_FORMAT, sizeof DEV_TIME_FORMAT - 1);
+                err =
+                    put_pair(em, "devTimeFormat", MDS_PAIR_CORE, DEV_TIME_FORMAT, sizeof DEV_TIME_FORMAT - 1);
         }
     }
     int k = snprintf(sev, sizeof sev, "%d", mds_leef_severity(mds_view_severity(v)));
@@ -153,8 +154,8 @@ static mds_err render_time_sev(const struct mds_view *v, struct mds_em *em)
     return err;
 }
 
-static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts, struct mds_fmt_state *st,
-                            struct mds_em *em)
+static mds_err render_event(const struct mds_view *v, const struct mds_format_opts *opts,
+                            struct mds_fmt_state *st, struct mds_em *em)
 {
     (void)opts;
     (void)st;
@@ -167,7 +168,8 @@ static mds_err render_event(const struct mds_view *v, const struct mds_format_op
         const char *key = f->key ? f->key : mds_view_slot_name(f->slot);
         size_t n;
         const char *s = mds_view_bytes(v, f->slot, &n);
-        if ((last && strcmp(last, key) == 0) || !s || !n || ((f->flags & LF_INT) && !mds_view_is_int(v, f->slot)))
+        if ((last && strcmp(last, key) == 0) || !s || !n ||
+            ((f->flags & LF_INT) && !mds_view_is_int(v, f->slot)))
             continue;
         err = put_pair(em, key, ((f->flags & LF_CORE) ? MDS_PAIR_CORE : 0) | MDS_PAIR_STR, s, n);
         last = key;
@@ -175,8 +177,8 @@ static mds_err render_event(const struct mds_view *v, const struct mds_format_op
     return err;
 }
 
-static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts, const struct mds_record *rec,
-                      struct mds_buf *out, char *errstr, size_t errlen)
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     char delim = opts->leef_delimiter ? opts->leef_delimiter : '\t';
     if (!mds_leef_delimiter_ok(delim)) {

@@ -101,7 +101,8 @@ static mds_err put_column(const struct mds_view *v, const struct legacy_col *c, 
         s = (enum mds_slot)c->fallback;
     switch (v->f[s].type) {
     case FV_ABSENT:
-    case FV_NULL: return put_default(c->type, out);
+    case FV_NULL:
+        return put_default(c->type, out);
     case FV_STR:
         if (c->type == LT_INT && mds_view_is_int(v, s)) {
             size_t n;
@@ -109,7 +110,8 @@ static mds_err put_column(const struct mds_view *v, const struct legacy_col *c, 
             return mds_buf_append(out, p, n);
         }
         return mds_view_write_json(v, s, out);
-    default: return mds_view_write_json(v, s, out);
+    default:
+        return mds_view_write_json(v, s, out);
     }
 }
 
@@ -117,7 +119,12 @@ static mds_err render_detection(const struct mds_view *v, struct mds_buf *out)
 {
     mds_err err = mds_buf_putc(out, '{');
     for (int i = 0; i < MDS_LEGACY_FIELDS && !err; i++) {
-        err = mds_buf_printf(out, "%s\"%s\":", i ? "," : "", mds_view_slot_name(legacy_cols[i].slot));
+        const char *name = mds_view_slot_name(legacy_cols[i].slot);
+        err = mds_buf_append(out, &",\""[i == 0], i == 0 ? 1 : 2);
+        if (!err)
+            err = mds_buf_puts(out, name);
+        if (!err)
+            err = mds_buf_append(out, "\":", 2);
         if (!err)
             err = put_column(v, &legacy_cols[i], out);
     }
@@ -128,8 +135,8 @@ static mds_err render_detection(const struct mds_view *v, struct mds_buf *out)
 
 /* A detection longer than max_event cannot be split (a legacy consumer
  * expects whole records): refused, never cut. */
-static mds_err emit(const struct mds_view *v, const struct mds_format_opts *opts, struct mds_buf *out, char *errstr,
-                    size_t errlen)
+static mds_err emit(const struct mds_view *v, const struct mds_format_opts *opts, struct mds_buf *out,
+                    char *errstr, size_t errlen)
 {
     size_t start = out->len;
     mds_err err = render_detection(v, out);
@@ -141,8 +148,8 @@ static mds_err emit(const struct mds_view *v, const struct mds_format_opts *opts
     return err;
 }
 
-static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts, const struct mds_record *rec,
-                      struct mds_buf *out, char *errstr, size_t errlen)
+static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *opts,
+                      const struct mds_record *rec, struct mds_buf *out, char *errstr, size_t errlen)
 {
     const struct mds_json *j;
     int root, any = 0;

@@ -55,9 +55,9 @@ mds_err mds_format_tokens(struct mds_format_ctx *ctx, const struct mds_record *r
     return MDS_OK;
 }
 
-mds_err mds_format_emit(struct mds_fmt_state *st, const struct mds_format_opts *opts, const struct mds_view *v,
-                        struct mds_buf *out, enum mds_em_style style, char delim, mds_event_render_fn fn,
-                        char *errstr, size_t errlen)
+mds_err mds_format_emit(struct mds_fmt_state *st, const struct mds_format_opts *opts,
+                        const struct mds_view *v, struct mds_buf *out, enum mds_em_style style, char delim,
+                        mds_event_render_fn fn, char *errstr, size_t errlen)
 {
     struct mds_em em;
     int oversize = 0;
@@ -124,8 +124,11 @@ int mds_leef_severity(enum mds_severity s)
 mds_err mds_put_escaped(struct mds_buf *out, enum mds_em_style style, char delim, const char *s, size_t n)
 {
     switch (style) {
-    case MDS_EM_CEF: return mds_cef_escape_value(out, s, n);
-    case MDS_EM_LEEF: return mds_leef_escape_value(out, s, n, delim);
-    default: return mds_json_quote(out, s, n);
+    case MDS_EM_CEF:
+        return mds_cef_escape_value(out, s, n);
+    case MDS_EM_LEEF:
+        return mds_leef_escape_value(out, s, n, delim);
+    default:
+        return mds_json_quote(out, s, n);
     }
 }

@@ -36,9 +36,9 @@ typedef mds_err (*mds_event_render_fn)(const struct mds_view *v, const struct md
 
 /* Emits one event: direct, and split into parts when longer than
  * opts->max_event. */
-mds_err mds_format_emit(struct mds_fmt_state *st, const struct mds_format_opts *opts, const struct mds_view *v,
-                        struct mds_buf *out, enum mds_em_style style, char delim, mds_event_render_fn fn,
-                        char *errstr, size_t errlen);
+mds_err mds_format_emit(struct mds_fmt_state *st, const struct mds_format_opts *opts,
+                        const struct mds_view *v, struct mds_buf *out, enum mds_em_style style, char delim,
+                        mds_event_render_fn fn, char *errstr, size_t errlen);
 
 /* The cef/leef/ecs record loop: builds the view, emits the summary event
  * and, with evidence = split, one child event per evidence item. On error

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/escape.h"
 #include "formats/format.h"
 #include "formats/render.h"
 
@@ -35,16 +36,34 @@ static int find_any(const struct mds_json *j, int obj, int props, const char *co
     return v >= 0 ? v : find_in(j, props, keys);
 }
 
-/* Appends the decoded string at token v, control characters as spaces. */
+/* Appends the decoded string at token v, control characters as spaces,
+ * invalid UTF-8 repaired as the other formats do it (escape.h: a stray
+ * byte is read as Latin-1), so a terminal or file gets valid UTF-8. */
 static mds_err put_field(const struct mds_json *j, int v, const char *dflt, struct mds_buf *out)
 {
     if (v < 0)
         return mds_buf_puts(out, dflt);
     size_t start = out->len;
     mds_err err = mds_json_decode(j, v, out);
-    for (size_t i = start; !err && i < out->len; i++)
-        if ((unsigned char)out->data[i] < 0x20)
-            out->data[i] = ' ';
+    for (size_t i = start; !err && i < out->len;) {
+        unsigned char *p = (unsigned char *)out->data + i;
+        size_t n = mds_utf8_seq_len(p, (unsigned char *)out->data + out->len);
+        if (n) {
+            if (*p < 0x20)
+                *p = ' ';
+            i += n;
+            continue;
+        }
+        /* one stray byte -> two bytes (U+0080..U+00FF) */
+        unsigned char c = *p;
+        if ((err = mds_buf_putc(out, '\0')))
+            break;
+        p = (unsigned char *)out->data + i;
+        memmove(p + 2, p + 1, out->len - 1 - (i + 1));
+        p[0] = (unsigned char)(0xC0 | (c >> 6));
+        p[1] = (unsigned char)(0x80 | (c & 0x3F));
+        i += 2;
+    }
     return err;
 }
 
@@ -78,17 +97,20 @@ static mds_err render(struct mds_format_ctx *ctx, const struct mds_format_opts *
     int host = find_any(j, root, props, host_keys);
     if (host < 0)
         host = first_device(j, root);
-    mds_err err = put_field(j, find_any(j, root, props, time_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, root, props, sev_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
-    if (!err)
-        err = put_field(j, find_any(j, root, props, status_keys), "-", out);
-    if (!err)
-        err = mds_buf_putc(out, ' ');
+    /* time, severity and status in columns, so a terminal lines them up */
+    static const struct {
+        const char *const *keys;
+        int width;
+    } cols[] = {{time_keys, 28}, {sev_keys, 13}, {status_keys, 10}};
+    mds_err err = MDS_OK;
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0] && !err; c++) {
+        size_t start = out->len;
+        err = put_field(j, find_any(j, root, props, cols[c].keys), "-", out);
+        while (!err && out->len - start < (size_t)cols[c].width)
+            err = mds_buf_putc(out, ' ');
+        if (!err)
+            err = mds_buf_putc(out, ' ');
+    }
     if (!err)
         err = put_field(j, find_any(j, root, props, title_keys), "(untitled)", out);
     if (!err)

@@ -16,24 +16,96 @@
 #include <strings.h>
 
 #include "core/mem.h"
+#include "formats/escape.h"
 
 #define ARENA_MAX ((size_t)512 * 1024 * 1024)
 
 static const char *const slot_names[S_COUNT] = {
-    "AlertTime", "ComputerDnsName", "AlertTitle", "Category", "Severity", "AlertId", "Actor", "LinkToWDATP",
-    "IocName", "IocValue", "CreatorIocName", "CreatorIocValue", "Sha1", "FileName", "FilePath",
-    "IpAddress", "Url", "IoaDefinitionId", "UserName", "AlertPart", "FullId", "LastProcessedTimeUtc",
-    "ThreatCategory", "ThreatFamily", "ThreatName", "RemediationAction", "RemediationIsSuccess", "Source",
-    "Md5", "Sha256", "WasExecutingWhileDetected", "UserDomain", "LogOnUsers", "MachineDomain", "MachineName",
-    "InternalIPv4List", "InternalIPv6List", "FileHash", "DeviceID", "MachineGroup", "Description",
-    "DeviceCreatedMachineTags", "CloudCreatedMachineTags", "CommandLine", "IncidentLinkToWDATP", "ReportID",
-    "LinkToMTP", "IncidentLinkToMTP", "ExternalId", "IocUniqueId",
-    "Status", "Classification", "Determination", "ServiceSource", "IncidentId", "LastUpdateTime",
-    "FirstActivityTime", "ResolvedTime", "TenantId", "AssignedTo", "ReceivedTime", "MitreTechniques",
-    "ProcessName", "ProcessId", "ParentProcessName", "ParentProcessId", "ParentProcessCommandLine", "UserSid",
-    "UserPrincipalName", "FileSize", "FileFullPath", "FileDirectory", "LocalIp", "LocalPort", "RemoteIp", "RemotePort",
-    "Protocol", "ActionType", "EvidenceType", "EvidenceIndex", "EvidenceRole", "Verdict", "DetectionStatus",
-    "OsPlatform", "Table",
+    "AlertTime",
+    "ComputerDnsName",
+    "AlertTitle",
+    "Category",
+    "Severity",
+    "AlertId",
+    "Actor",
+    "LinkToWDATP",
+    "IocName",
+    "IocValue",
+    "CreatorIocName",
+    "CreatorIocValue",
+    "Sha1",
+    "FileName",
+    "FilePath",
+    "IpAddress",
+    "Url",
+    "IoaDefinitionId",
+    "UserName",
+    "AlertPart",
+    "FullId",
+    "LastProcessedTimeUtc",
+    "ThreatCategory",
+    "ThreatFamily",
+    "ThreatName",
+    "RemediationAction",
+    "RemediationIsSuccess",
+    "Source",
+    "Md5",
+    "Sha256",
+    "WasExecutingWhileDetected",
+    "UserDomain",
+    "LogOnUsers",
+    "MachineDomain",
+    "MachineName",
+    "InternalIPv4List",
+    "InternalIPv6List",
+    "FileHash",
+    "DeviceID",
+    "MachineGroup",
+    "Description",
+    "DeviceCreatedMachineTags",
+    "CloudCreatedMachineTags",
+    "CommandLine",
+    "IncidentLinkToWDATP",
+    "ReportID",
+    "LinkToMTP",
+    "IncidentLinkToMTP",
+    "ExternalId",
+    "IocUniqueId",
+    "Status",
+    "Classification",
+    "Determination",
+    "ServiceSource",
+    "IncidentId",
+    "LastUpdateTime",
+    "FirstActivityTime",
+    "ResolvedTime",
+    "TenantId",
+    "AssignedTo",
+    "ReceivedTime",
+    "MitreTechniques",
+    "ProcessName",
+    "ProcessId",
+    "ParentProcessName",
+    "ParentProcessId",
+    "ParentProcessCommandLine",
+    "UserSid",
+    "UserPrincipalName",
+    "FileSize",
+    "FileFullPath",
+    "FileDirectory",
+    "LocalIp",
+    "LocalPort",
+    "RemoteIp",
+    "RemotePort",
+    "Protocol",
+    "ActionType",
+    "EvidenceType",
+    "EvidenceIndex",
+    "EvidenceRole",
+    "Verdict",
+    "DetectionStatus",
+    "OsPlatform",
+    "Table",
 };
 
 const char *mds_view_slot_name(enum mds_slot s)
@@ -43,12 +115,19 @@ const char *mds_view_slot_name(enum mds_slot s)
 
 /* ---- tokens ------------------------------------------------------------ */
 
-int mds_json_next(const struct mds_json *j, int i)
+int mds_json_next_slow(const struct mds_json *j, int i)
 {
     const jsmntok_t *t = &j->tok[i];
     if ((t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE) && t->size == 0)
         return i + 1;
-    int lo = i + 1, hi = j->ntok;
+    /* gallop forward from i (subtrees are small, the token array of a page
+     * is not: stay near i in memory), then binary search the last step */
+    int lo = i + 1, step = 8, hi = lo;
+    while (hi < j->ntok && j->tok[hi].start < t->end) {
+        lo = hi + 1;
+        hi = hi + step < j->ntok ? hi + step : j->ntok;
+        step *= 2;
+    }
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
         if (j->tok[mid].start < t->end)
@@ -69,12 +148,31 @@ static int is_array(const struct mds_json *j, int t)
     return t >= 0 && t < j->ntok && j->tok[t].type == JSMN_ARRAY;
 }
 
+/* Value token of member `key` of object `obj`, or -1: mds_json_find()
+ * with the galloping skip (members holding big subtrees are passed over
+ * without walking them). */
+static int vfind(const struct mds_json *j, int obj, const char *key)
+{
+    if (obj < 0 || obj >= j->ntok || j->tok[obj].type != JSMN_OBJECT)
+        return -1;
+    size_t n = strlen(key);
+    int k = obj + 1;
+    for (int i = 0; i < j->tok[obj].size && k + 1 < j->ntok; i++) {
+        const jsmntok_t *t = &j->tok[k];
+        if ((size_t)(t->end - t->start) == n && j->js[t->start] == key[0] &&
+            memcmp(j->js + t->start, key, n) == 0)
+            return k + 1;
+        k = mds_json_next(j, k + 1);
+    }
+    return -1;
+}
+
 /* Iterates the members of object `obj`: k is the key token, k + 1 the value. */
-#define EACH_MEMBER(j, obj, k, n)                                                                        \
+#define EACH_MEMBER(j, obj, k, n)                                                                            \
     for (int n = 0, k = (obj) + 1; n < (j)->tok[obj].size; n++, k = mds_json_next((j), k + 1))
 
 /* Iterates the elements of array `arr`: e is the element token. */
-#define EACH_ELEMENT(j, arr, e, n)                                                                       \
+#define EACH_ELEMENT(j, arr, e, n)                                                                           \
     for (int n = 0, e = (arr) + 1; n < (j)->tok[arr].size; n++, e = mds_json_next((j), e))
 
 /* ---- slot setters ------------------------------------------------------ */
@@ -188,9 +286,12 @@ struct keymap {
 
 static const struct keymap *km_find(const struct keymap *m, const char *s, size_t n, int ci)
 {
-    for (; m->key; m++)
-        if (m->len == n && (ci ? strncasecmp(m->key, s, n) : memcmp(m->key, s, n)) == 0)
+    for (; m->key; m++) {
+        if (m->len != n)
+            continue;
+        if (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0))
             return m;
+    }
     return NULL;
 }
 
@@ -198,6 +299,62 @@ static const struct keymap *km_member(const struct mds_view *v, const struct key
 {
     const jsmntok_t *t = &v->j->tok[key];
     return km_find(m, v->j->js + t->start, (size_t)(t->end - t->start), ci);
+}
+
+/* A hash index over a big keymap (bucket by length and first/last byte,
+ * case-folded so case-insensitive maps work too), built once at start-up.
+ * Chains keep table order: entries sharing a key are tried in order. */
+#define KM_BUCKETS 64
+#define KM_MAX 128
+#define KM_END 0xFF
+
+struct km_index {
+    const struct keymap *map;
+    unsigned char head[KM_BUCKETS];
+    unsigned char next[KM_MAX];
+};
+
+static unsigned km_hash(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    return ((unsigned)n * 13u + (unsigned char)(s[0] | 0x20) * 7u + (unsigned char)(s[n - 1] | 0x20)) &
+           (KM_BUCKETS - 1);
+}
+
+static void km_index_build(struct km_index *x)
+{
+    int n = 0;
+    while (x->map[n].key)
+        n++;
+    memset(x->head, KM_END, sizeof x->head);
+    for (int i = n - 1; i >= 0; i--) { /* push front in reverse: chains in table order */
+        unsigned h = km_hash(x->map[i].key, x->map[i].len);
+        x->next[i] = x->head[h];
+        x->head[h] = (unsigned char)i;
+    }
+}
+
+/* First entry of chain for s[0..n) at or after `from` (an entry index, or
+ * KM_END to start), matching the key; NULL when none. */
+static const struct keymap *km_lookup(const struct km_index *x, const char *s, size_t n, int ci,
+                                      const struct keymap *from)
+{
+    unsigned i = from ? x->next[from - x->map] : x->head[km_hash(s, n)];
+    for (; i != KM_END; i = x->next[i]) {
+        const struct keymap *m = &x->map[i];
+        if (m->len == n &&
+            (ci ? strncasecmp(m->key, s, n) == 0 : (m->key[0] == s[0] && memcmp(m->key, s, n) == 0)))
+            return m;
+    }
+    return NULL;
+}
+
+static const struct keymap *km_index_member(const struct mds_view *v, const struct km_index *x, int key,
+                                            int ci)
+{
+    const jsmntok_t *t = &v->j->tok[key];
+    return km_lookup(x, v->j->js + t->start, (size_t)(t->end - t->start), ci, NULL);
 }
 
 static mds_err km_set(struct mds_view *v, const struct keymap *m, int val)
@@ -368,8 +525,8 @@ static const struct {
     const char *name;
     enum mds_ev_type type;
 } mde_ev_types[] = {
-    {"File", EV_FILE}, {"Process", EV_PROCESS}, {"User", EV_USER},     {"Ip", EV_IP},
-    {"IpAddress", EV_IP}, {"Url", EV_URL},     {"Machine", EV_DEVICE}, {"Device", EV_DEVICE},
+    {"File", EV_FILE},    {"Process", EV_PROCESS}, {"User", EV_USER},      {"Ip", EV_IP},
+    {"IpAddress", EV_IP}, {"Url", EV_URL},         {"Machine", EV_DEVICE}, {"Device", EV_DEVICE},
 };
 
 /* ---- legacy SIEM detections (spec 1.5/1.6), matched case-insensitively - */
@@ -447,14 +604,10 @@ struct mds_stream_table {
 };
 
 static const struct mds_stream_table stream_tables[] = {
-    {"AlertInfo", "intrusion_detection", 1, 0, 0, 0},
-    {"AlertEvidence", "intrusion_detection", 1, 0, 0, 0},
-    {"DeviceProcessEvents", "process", 0, 1, 0, 0},
-    {"DeviceNetworkEvents", "network", 0, 0, 0, 1},
-    {"DeviceFileEvents", "file", 0, 0, 0, 0},
-    {"DeviceLogonEvents", "authentication", 0, 0, 1, 0},
-    {"DeviceRegistryEvents", "registry", 0, 0, 0, 0},
-    {NULL, NULL, 0, 0, 0, 0},
+    {"AlertInfo", "intrusion_detection", 1, 0, 0, 0}, {"AlertEvidence", "intrusion_detection", 1, 0, 0, 0},
+    {"DeviceProcessEvents", "process", 0, 1, 0, 0},   {"DeviceNetworkEvents", "network", 0, 0, 0, 1},
+    {"DeviceFileEvents", "file", 0, 0, 0, 0},         {"DeviceLogonEvents", "authentication", 0, 0, 1, 0},
+    {"DeviceRegistryEvents", "registry", 0, 0, 0, 0}, {NULL, NULL, 0, 0, 0, 0},
 };
 
 static const struct keymap stream_record_map[] = {
@@ -519,6 +672,20 @@ static const struct keymap stream_column_map[] = {
 
 #define STREAM_CATEGORY_PREFIX "AdvancedHunting-"
 
+static struct km_index graph_alert_idx = {graph_alert_map, {0}, {0}};
+static struct km_index mde_alert_idx = {mde_alert_map, {0}, {0}};
+static struct km_index siem_idx = {siem_map, {0}, {0}};
+static struct km_index stream_column_idx = {stream_column_map, {0}, {0}};
+
+/* Runs before main(): the indexes are read-only afterwards (thread-safe). */
+__attribute__((constructor)) static void build_indexes(void)
+{
+    km_index_build(&graph_alert_idx);
+    km_index_build(&mde_alert_idx);
+    km_index_build(&siem_idx);
+    km_index_build(&stream_column_idx);
+}
+
 /* ---- lifecycle --------------------------------------------------------- */
 
 struct mds_view *mds_view_create(void)
@@ -567,7 +734,8 @@ static int str_ieq(const struct mds_view *v, int t, const char *s)
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return 0;
     size_t n = strlen(s);
-    return (size_t)(v->j->tok[t].end - v->j->tok[t].start) == n && strncasecmp(v->j->js + v->j->tok[t].start, s, n) == 0;
+    return (size_t)(v->j->tok[t].end - v->j->tok[t].start) == n &&
+           strncasecmp(v->j->js + v->j->tok[t].start, s, n) == 0;
 }
 
 static int str_nonempty(const struct mds_view *v, int t)
@@ -580,14 +748,14 @@ static int str_nonempty(const struct mds_view *v, int t)
 static int ev_score(const struct mds_view *v, int obj)
 {
     const struct mds_json *j = v->j;
-    int score = 0, verdict = mds_json_find(j, obj, "verdict");
+    int score = 0, verdict = vfind(j, obj, "verdict");
     if (str_ieq(v, verdict, "malicious"))
         score += 4;
     else if (str_ieq(v, verdict, "suspicious"))
         score += 2;
-    if (str_nonempty(v, mds_json_find(j, obj, "detectionStatus")))
+    if (str_nonempty(v, vfind(j, obj, "detectionStatus")))
         score += 2;
-    int rem = mds_json_find(j, obj, "remediationStatus");
+    int rem = vfind(j, obj, "remediationStatus");
     if (str_ieq(v, rem, "remediated") || str_ieq(v, rem, "prevented") || str_ieq(v, rem, "blocked"))
         score += 1;
     return score;
@@ -595,7 +763,7 @@ static int ev_score(const struct mds_view *v, int obj)
 
 static void ev_type_graph(struct mds_view *v, struct mds_evidence *e)
 {
-    int t = mds_json_find(v->j, e->tok, "@odata.type");
+    int t = vfind(v->j, e->tok, "@odata.type");
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return;
     const char *s = v->j->js + v->j->tok[t].start;
@@ -619,7 +787,7 @@ static void ev_type_graph(struct mds_view *v, struct mds_evidence *e)
 
 static void ev_type_mde(struct mds_view *v, struct mds_evidence *e)
 {
-    int t = mds_json_find(v->j, e->tok, "entityType");
+    int t = vfind(v->j, e->tok, "entityType");
     if (t < 0 || v->j->tok[t].type != JSMN_STRING)
         return;
     const char *s = v->j->js + v->j->tok[t].start;
@@ -660,7 +828,7 @@ static mds_err index_evidence(struct mds_view *v, char *errstr, size_t errlen)
 
 /* ---- builders ---------------------------------------------------------- */
 
-static mds_err scan_top(struct mds_view *v, const struct keymap *m, int ci)
+static mds_err scan_top(struct mds_view *v, const struct km_index *x, int ci)
 {
     const struct mds_json *j = v->j;
     mds_err err = MDS_OK;
@@ -668,7 +836,7 @@ static mds_err scan_top(struct mds_view *v, const struct keymap *m, int ci)
     {
         if (err)
             break;
-        const struct keymap *e = km_member(v, m, k, ci);
+        const struct keymap *e = km_index_member(v, x, k, ci);
         if (e) {
             err = km_set(v, e, k + 1);
             continue;
@@ -715,13 +883,20 @@ static int column_applies(const struct mds_view *v, unsigned mode)
 {
     const struct mds_stream_table *t = v->table;
     switch (mode) {
-    case T_ALERT: return t->alert;
-    case T_EVENT: return !t->alert && !t->logon;
-    case T_LOGON: return t->logon;
-    case T_NET: return t->net;
-    case T_PROC: return t->proc;
-    case T_NONPROC: return !t->alert && !t->proc;
-    default: return 1;
+    case T_ALERT:
+        return t->alert;
+    case T_EVENT:
+        return !t->alert && !t->logon;
+    case T_LOGON:
+        return t->logon;
+    case T_NET:
+        return t->net;
+    case T_PROC:
+        return t->proc;
+    case T_NONPROC:
+        return !t->alert && !t->proc;
+    default:
+        return 1;
     }
 }
 
@@ -734,12 +909,11 @@ static mds_err stream_columns(struct mds_view *v, int props)
         const jsmntok_t *t = &j->tok[k];
         const char *s = j->js + t->start;
         size_t len = (size_t)(t->end - t->start);
-        for (const struct keymap *e = stream_column_map; e->key && !err; e++) {
-            if (e->len == len && memcmp(e->key, s, len) == 0 && column_applies(v, e->mask)) {
-                err = km_set(v, e, k + 1);
-                break;
-            }
-        }
+        const struct keymap *e = km_lookup(&stream_column_idx, s, len, 0, NULL);
+        while (e && !column_applies(v, e->mask))
+            e = km_lookup(&stream_column_idx, s, len, 0, e);
+        if (e && !err)
+            err = km_set(v, e, k + 1);
     }
     return err;
 }
@@ -779,7 +953,7 @@ static mds_err join_logged_on(struct mds_view *v, int arr)
     int any = 0;
     EACH_ELEMENT(j, arr, e, n)
     {
-        int acc = mds_json_find(j, e, "accountName"), dom = mds_json_find(j, e, "domainName");
+        int acc = vfind(j, e, "accountName"), dom = vfind(j, e, "domainName");
         if (err || !str_nonempty(v, acc))
             continue;
         if (any)
@@ -821,8 +995,8 @@ static mds_err join_strings(struct mds_view *v, int arr, const char *sep, enum m
 static mds_err apply_device(struct mds_view *v, int obj)
 {
     mds_err err = apply_map(v, obj, graph_device_map, 0);
-    int users = mds_json_find(v->j, obj, "loggedOnUsers");
-    int tags = mds_json_find(v->j, obj, "tags");
+    int users = vfind(v->j, obj, "loggedOnUsers");
+    int tags = vfind(v->j, obj, "tags");
     if (!err && is_array(v->j, users))
         err = join_logged_on(v, users);
     if (!err && is_array(v->j, tags)) {
@@ -834,18 +1008,18 @@ static mds_err apply_device(struct mds_view *v, int obj)
 
 static mds_err apply_user_account(struct mds_view *v, int obj)
 {
-    return apply_map(v, mds_json_find(v->j, obj, "userAccount"), graph_user_account_map, 0);
+    return apply_map(v, vfind(v->j, obj, "userAccount"), graph_user_account_map, 0);
 }
 
 /* File fields of a file or process evidence, and its detection state. */
 static mds_err apply_main_graph(struct mds_view *v, const struct mds_evidence *e)
 {
     const struct mds_json *j = v->j;
-    int details = e->type == EV_FILE ? mds_json_find(j, e->tok, "fileDetails") : mds_json_find(j, e->tok, "imageFile");
+    int details = e->type == EV_FILE ? vfind(j, e->tok, "fileDetails") : vfind(j, e->tok, "imageFile");
     mds_err err = apply_map(v, details, graph_file_details_map, 0);
     if (!err)
         err = apply_map(v, e->tok, graph_detection_map, 0);
-    int dev = mds_json_find(j, e->tok, "mdeDeviceId");
+    int dev = vfind(j, e->tok, "mdeDeviceId");
     if (!err && !fv_nonempty(&v->f[S_DEVICE_ID]) && str_nonempty(v, dev))
         err = set_tok(v, S_DEVICE_ID, dev);
     return err;
@@ -866,15 +1040,15 @@ static mds_err apply_process_graph(struct mds_view *v, const struct mds_evidence
 {
     const struct mds_json *j = v->j;
     mds_err err = apply_map(v, e->tok, graph_process_map, 0);
-    int image = mds_json_find(j, e->tok, "imageFile");
-    int name = is_object(j, image) ? mds_json_find(j, image, "fileName") : -1;
+    int image = vfind(j, e->tok, "imageFile");
+    int name = is_object(j, image) ? vfind(j, image, "fileName") : -1;
     if (!err && name >= 0)
         err = set_tok(v, S_PROCESS_NAME, name);
-    int parent = mds_json_find(j, e->tok, "parentProcessImageFile");
-    name = is_object(j, parent) ? mds_json_find(j, parent, "fileName") : -1;
+    int parent = vfind(j, e->tok, "parentProcessImageFile");
+    name = is_object(j, parent) ? vfind(j, parent, "fileName") : -1;
     if (!err && name >= 0)
         err = set_tok(v, S_PARENT_NAME, name);
-    set_was_executing(v, mds_json_find(j, e->tok, "detectionStatus"));
+    set_was_executing(v, vfind(j, e->tok, "detectionStatus"));
     return err;
 }
 
@@ -889,15 +1063,12 @@ static mds_err apply_main_mde(struct mds_view *v, const struct mds_evidence *e)
 static mds_err apply_process_mde(struct mds_view *v, const struct mds_evidence *e)
 {
     static const struct keymap proc_only[] = {
-        {K("processId"), 0, S_PROCESS_ID, -1},
-        {K("processCommandLine"), 0, S_COMMAND_LINE, -1},
-        {K("parentProcessId"), 0, S_PARENT_PID, -1},
-        {K("parentProcessFileName"), 0, S_PARENT_NAME, -1},
-        {K("fileName"), 0, S_PROCESS_NAME, -1},
-        {NULL, 0, 0, 0, 0},
+        {K("processId"), 0, S_PROCESS_ID, -1},       {K("processCommandLine"), 0, S_COMMAND_LINE, -1},
+        {K("parentProcessId"), 0, S_PARENT_PID, -1}, {K("parentProcessFileName"), 0, S_PARENT_NAME, -1},
+        {K("fileName"), 0, S_PROCESS_NAME, -1},      {NULL, 0, 0, 0, 0},
     };
     mds_err err = apply_map(v, e->tok, proc_only, 0);
-    set_was_executing(v, mds_json_find(v->j, e->tok, "detectionStatus"));
+    set_was_executing(v, vfind(v->j, e->tok, "detectionStatus"));
     return err;
 }
 
@@ -917,11 +1088,17 @@ static mds_err apply_context(struct mds_view *v, const struct mds_evidence *e)
     if (v->kind == MDS_INPUT_MDE)
         return apply_map(v, e->tok, mde_evidence_map, e->type);
     switch (e->type) {
-    case EV_DEVICE: return apply_device(v, e->tok);
-    case EV_IP: return apply_map(v, e->tok, (const struct keymap[]){{K("ipAddress"), 0, S_IP, -1}, {NULL, 0, 0, 0, 0}}, 0);
-    case EV_URL: return apply_map(v, e->tok, (const struct keymap[]){{K("url"), 0, S_URL, -1}, {NULL, 0, 0, 0, 0}}, 0);
-    case EV_USER: return apply_user_account(v, e->tok);
-    default: return MDS_OK;
+    case EV_DEVICE:
+        return apply_device(v, e->tok);
+    case EV_IP:
+        return apply_map(v, e->tok,
+                         (const struct keymap[]){{K("ipAddress"), 0, S_IP, -1}, {NULL, 0, 0, 0, 0}}, 0);
+    case EV_URL:
+        return apply_map(v, e->tok, (const struct keymap[]){{K("url"), 0, S_URL, -1}, {NULL, 0, 0, 0, 0}}, 0);
+    case EV_USER:
+        return apply_user_account(v, e->tok);
+    default:
+        return MDS_OK;
     }
 }
 
@@ -992,8 +1169,12 @@ static void split_dns_name(struct mds_view *v)
 static const struct {
     const char *from, *to;
 } severity_names[] = {
-    {"informational", "Informational"}, {"low", "Low"},       {"medium", "Medium"},
-    {"high", "High"},                   {"unknown", "UnSpecified"}, {"unspecified", "UnSpecified"},
+    {"informational", "Informational"},
+    {"low", "Low"},
+    {"medium", "Medium"},
+    {"high", "High"},
+    {"unknown", "UnSpecified"},
+    {"unspecified", "UnSpecified"},
     {"unknownFutureValue", "UnSpecified"},
 };
 
@@ -1019,7 +1200,9 @@ enum mds_severity mds_view_severity(const struct mds_view *v)
     static const struct {
         const char *name;
         enum mds_severity sev;
-    } map[] = {{"informational", MDS_SEV_INFORMATIONAL}, {"low", MDS_SEV_LOW}, {"medium", MDS_SEV_MEDIUM},
+    } map[] = {{"informational", MDS_SEV_INFORMATIONAL},
+               {"low", MDS_SEV_LOW},
+               {"medium", MDS_SEV_MEDIUM},
                {"high", MDS_SEV_HIGH}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (slot_ieq(v, S_SEVERITY, map[i].name))
@@ -1225,8 +1408,8 @@ mds_err mds_view_select_main(struct mds_view *v, int i)
 
 /* The alert identity a child event repeats. */
 static const enum mds_slot child_identity[] = {
-    S_ALERT_TIME, S_TITLE,       S_CATEGORY,   S_SEVERITY,        S_ALERT_ID,  S_IOA_ID,  S_LINK_WDATP,
-    S_LINK_MTP,   S_LAST_UPDATE, S_TENANT_ID,  S_COMPUTER_DNS,    S_DEVICE_ID, S_SOURCE,  S_LAST_PROCESSED,
+    S_ALERT_TIME, S_TITLE,       S_CATEGORY,  S_SEVERITY,     S_ALERT_ID,  S_IOA_ID, S_LINK_WDATP,
+    S_LINK_MTP,   S_LAST_UPDATE, S_TENANT_ID, S_COMPUTER_DNS, S_DEVICE_ID, S_SOURCE, S_LAST_PROCESSED,
 };
 
 mds_err mds_view_select_child(struct mds_view *v, int i)
@@ -1298,11 +1481,21 @@ mds_err mds_view_build(struct mds_view *v, const struct mds_json *j, int root, e
     }
     mds_err err;
     switch (kind) {
-    case MDS_INPUT_GRAPH: err = scan_top(v, graph_alert_map, 0); break;
-    case MDS_INPUT_MDE: err = scan_top(v, mde_alert_map, 0); break;
-    case MDS_INPUT_SIEM: err = scan_top(v, siem_map, 1); break;
-    case MDS_INPUT_STREAM: err = build_stream(v); break;
-    default: err = MDS_ERR_INTERNAL; break;
+    case MDS_INPUT_GRAPH:
+        err = scan_top(v, &graph_alert_idx, 0);
+        break;
+    case MDS_INPUT_MDE:
+        err = scan_top(v, &mde_alert_idx, 0);
+        break;
+    case MDS_INPUT_SIEM:
+        err = scan_top(v, &siem_idx, 1);
+        break;
+    case MDS_INPUT_STREAM:
+        err = build_stream(v);
+        break;
+    default:
+        err = MDS_ERR_INTERNAL;
+        break;
     }
     if (!err && (kind == MDS_INPUT_GRAPH || kind == MDS_INPUT_MDE))
         err = index_evidence(v, errstr, errlen);
@@ -1388,7 +1581,8 @@ const char *mds_view_event_name(const struct mds_view *v, size_t *n)
 
 static int string_is_clean(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    const unsigned char *p = (const unsigned char *)s + mds_plain_run(s, n),
+                        *end = (const unsigned char *)s + n;
     while (p < end) {
         if (*p < 0x20)
             return 0;
@@ -1413,7 +1607,8 @@ static int string_is_clean(const char *s, size_t n)
                 return 0;
             cp = (cp << 6) | (p[i] & 0x3F);
         }
-        if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) || (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        if ((k == 3 && (cp < 0x800 || (cp >= 0xD800 && cp < 0xE000))) ||
+            (k == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
             return 0;
         p += k;
     }
@@ -1473,7 +1668,10 @@ static int primitive_ok(const char *s, size_t n)
     return i == n;
 }
 
-#define MAX_DEPTH 256
+/* as deep as the parser lets a document be (json_check.c): a record that
+ * was accepted can always be written back (it was 256, so records nested
+ * 257 to 512 deep failed to render, and `run` retried them for ever) */
+#define MAX_DEPTH MDS_JSON_MAX_DEPTH
 
 static mds_err write_compact(const struct mds_json *j, int t, struct mds_buf *out, int depth, int *next)
 {
@@ -1519,27 +1717,49 @@ mds_err mds_json_write_compact(const struct mds_json *j, int t, struct mds_buf *
     return write_compact(j, t, out, 0, &next);
 }
 
+/* The raw text of token t when it can be copied (newlines between tokens
+ * become spaces), else the compact re-serialisation. */
+static mds_err write_raw_or_compact(const struct mds_json *j, int t, struct mds_buf *out)
+{
+    size_t n;
+    const char *s = mds_json_raw(j, t, &n);
+    if (j->tok[t].type == JSMN_STRING || !mds_json_raw_copyable(s, n))
+        return mds_json_write_compact(j, t, out);
+    size_t start = out->len;
+    mds_err err = mds_buf_append(out, s, n);
+    for (char *q = out->data + start, *end = out->data + out->len; !err && q < end; q++) {
+        q = q + mds_plain_run(q, (size_t)(end - q));
+        if (q < end && (*q == '\n' || *q == '\r'))
+            *q = ' ';
+    }
+    return err;
+}
+
 mds_err mds_view_original(const struct mds_view *v, int child_only, struct mds_buf *out)
 {
     int t = child_only && v->child >= 0 ? v->ev[v->child].tok : v->root;
-    return mds_json_write_compact(v->j, t, out);
+    return write_raw_or_compact(v->j, t, out);
 }
 
 mds_err mds_view_write_json(const struct mds_view *v, enum mds_slot s, struct mds_buf *out)
 {
     const struct mds_fv *f = &v->f[s];
     switch (f->type) {
-    case FV_STR: return mds_json_quote(out, fv_bytes(v, f), f->len);
+    case FV_STR:
+        return mds_json_quote(out, fv_bytes(v, f), f->len);
     case FV_NUM:
         if (primitive_ok(fv_bytes(v, f), f->len))
             return mds_buf_append(out, fv_bytes(v, f), f->len);
         return mds_json_quote(out, fv_bytes(v, f), f->len);
-    case FV_TRUE: return mds_buf_puts(out, "true");
-    case FV_FALSE: return mds_buf_puts(out, "false");
+    case FV_TRUE:
+        return mds_buf_puts(out, "true");
+    case FV_FALSE:
+        return mds_buf_puts(out, "false");
     case FV_RAW:
         if (f->tok >= 0)
             return mds_json_write_compact(v->j, f->tok, out);
         return mds_buf_append(out, fv_bytes(v, f), f->len);
-    default: return mds_buf_puts(out, "null");
+    default:
+        return mds_buf_puts(out, "null");
     }
 }

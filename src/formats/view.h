@@ -25,20 +25,91 @@
 
 enum mds_slot {
     /* The legacy detection, S1 sample order (spec 1.6 numbers 1..50). */
-    S_ALERT_TIME, S_COMPUTER_DNS, S_TITLE, S_CATEGORY, S_SEVERITY, S_ALERT_ID, S_ACTOR, S_LINK_WDATP,
-    S_IOC_NAME, S_IOC_VALUE, S_CREATOR_IOC_NAME, S_CREATOR_IOC_VALUE, S_SHA1, S_FILE_NAME, S_FILE_PATH,
-    S_IP, S_URL, S_IOA_ID, S_USER_NAME, S_ALERT_PART, S_FULL_ID, S_LAST_PROCESSED, S_THREAT_CATEGORY,
-    S_THREAT_FAMILY, S_THREAT_NAME, S_REMED_ACTION, S_REMED_SUCCESS, S_SOURCE, S_MD5, S_SHA256,
-    S_WAS_EXECUTING, S_USER_DOMAIN, S_LOGON_USERS, S_MACHINE_DOMAIN, S_MACHINE_NAME, S_IPV4_LIST,
-    S_IPV6_LIST, S_FILE_HASH, S_DEVICE_ID, S_MACHINE_GROUP, S_DESCRIPTION, S_DEVICE_TAGS, S_CLOUD_TAGS,
-    S_COMMAND_LINE, S_INCIDENT_LINK_WDATP, S_REPORT_ID, S_LINK_MTP, S_INCIDENT_LINK_MTP, S_EXTERNAL_ID,
+    S_ALERT_TIME,
+    S_COMPUTER_DNS,
+    S_TITLE,
+    S_CATEGORY,
+    S_SEVERITY,
+    S_ALERT_ID,
+    S_ACTOR,
+    S_LINK_WDATP,
+    S_IOC_NAME,
+    S_IOC_VALUE,
+    S_CREATOR_IOC_NAME,
+    S_CREATOR_IOC_VALUE,
+    S_SHA1,
+    S_FILE_NAME,
+    S_FILE_PATH,
+    S_IP,
+    S_URL,
+    S_IOA_ID,
+    S_USER_NAME,
+    S_ALERT_PART,
+    S_FULL_ID,
+    S_LAST_PROCESSED,
+    S_THREAT_CATEGORY,
+    S_THREAT_FAMILY,
+    S_THREAT_NAME,
+    S_REMED_ACTION,
+    S_REMED_SUCCESS,
+    S_SOURCE,
+    S_MD5,
+    S_SHA256,
+    S_WAS_EXECUTING,
+    S_USER_DOMAIN,
+    S_LOGON_USERS,
+    S_MACHINE_DOMAIN,
+    S_MACHINE_NAME,
+    S_IPV4_LIST,
+    S_IPV6_LIST,
+    S_FILE_HASH,
+    S_DEVICE_ID,
+    S_MACHINE_GROUP,
+    S_DESCRIPTION,
+    S_DEVICE_TAGS,
+    S_CLOUD_TAGS,
+    S_COMMAND_LINE,
+    S_INCIDENT_LINK_WDATP,
+    S_REPORT_ID,
+    S_LINK_MTP,
+    S_INCIDENT_LINK_MTP,
+    S_EXTERNAL_ID,
     S_IOC_UNIQUE_ID,
     /* Beyond the legacy record. */
-    S_STATUS, S_CLASSIFICATION, S_DETERMINATION, S_SERVICE_SOURCE, S_INCIDENT_ID, S_LAST_UPDATE,
-    S_FIRST_ACTIVITY, S_RESOLVED, S_TENANT_ID, S_ASSIGNED_TO, S_RECEIVED, S_TECHNIQUES, S_PROCESS_NAME,
-    S_PROCESS_ID, S_PARENT_NAME, S_PARENT_PID, S_PARENT_CMD, S_USER_SID, S_USER_UPN, S_FILE_SIZE,
-    S_FILE_FULLPATH, S_FILE_DIRECTORY, S_LOCAL_IP, S_LOCAL_PORT, S_REMOTE_IP, S_REMOTE_PORT, S_PROTOCOL, S_ACTION_TYPE,
-    S_EVIDENCE_TYPE, S_EVIDENCE_INDEX, S_EVIDENCE_ROLE, S_VERDICT, S_DETECTION_STATUS, S_OS_PLATFORM,
+    S_STATUS,
+    S_CLASSIFICATION,
+    S_DETERMINATION,
+    S_SERVICE_SOURCE,
+    S_INCIDENT_ID,
+    S_LAST_UPDATE,
+    S_FIRST_ACTIVITY,
+    S_RESOLVED,
+    S_TENANT_ID,
+    S_ASSIGNED_TO,
+    S_RECEIVED,
+    S_TECHNIQUES,
+    S_PROCESS_NAME,
+    S_PROCESS_ID,
+    S_PARENT_NAME,
+    S_PARENT_PID,
+    S_PARENT_CMD,
+    S_USER_SID,
+    S_USER_UPN,
+    S_FILE_SIZE,
+    S_FILE_FULLPATH,
+    S_FILE_DIRECTORY,
+    S_LOCAL_IP,
+    S_LOCAL_PORT,
+    S_REMOTE_IP,
+    S_REMOTE_PORT,
+    S_PROTOCOL,
+    S_ACTION_TYPE,
+    S_EVIDENCE_TYPE,
+    S_EVIDENCE_INDEX,
+    S_EVIDENCE_ROLE,
+    S_VERDICT,
+    S_DETECTION_STATUS,
+    S_OS_PLATFORM,
     S_TABLE,
     S_COUNT
 };
@@ -52,7 +123,7 @@ enum mds_fv_type {
     FV_NUM,        /* JSON number, text as written */
     FV_TRUE,
     FV_FALSE,
-    FV_RAW         /* JSON array or object: bytes are its raw text, tok its token */
+    FV_RAW /* JSON array or object: bytes are its raw text, tok its token */
 };
 
 /* One slot's value. Bytes live at `p` when non-NULL (the input document,
@@ -66,16 +137,14 @@ struct mds_fv {
     unsigned char type;
 };
 
-enum mds_ev_type {
-    EV_OTHER = 0, EV_DEVICE, EV_FILE, EV_PROCESS, EV_IP, EV_URL, EV_USER
-};
+enum mds_ev_type { EV_OTHER = 0, EV_DEVICE, EV_FILE, EV_PROCESS, EV_IP, EV_URL, EV_USER };
 
 struct mds_evidence {
-    int tok;                /* the evidence object */
-    int pos;                /* its position in the evidence array */
+    int tok; /* the evidence object */
+    int pos; /* its position in the evidence array */
     enum mds_ev_type type;
-    int score;              /* relevance, see mds_view_build() */
-    const char *name;       /* type name for events: "fileEvidence", "File"... */
+    int score;        /* relevance, see mds_view_build() */
+    const char *name; /* type name for events: "fileEvidence", "File"... */
     size_t name_len;
 };
 
@@ -88,17 +157,17 @@ struct mds_view {
     const struct mds_json *j;
     int root;
     enum mds_input_kind kind;
-    int is_alert;                        /* an alert (any API, or AlertInfo/AlertEvidence rows) */
+    int is_alert;                         /* an alert (any API, or AlertInfo/AlertEvidence rows) */
     const struct mds_stream_table *table; /* stream records only */
-    const char *ecs_category;            /* ECS event.category value, or NULL */
-    struct mds_fv f[S_COUNT];            /* the slots of the event being rendered */
-    struct mds_fv base[S_COUNT];         /* alert-level slots before evidence */
+    const char *ecs_category;             /* ECS event.category value, or NULL */
+    struct mds_fv f[S_COUNT];             /* the slots of the event being rendered */
+    struct mds_fv base[S_COUNT];          /* alert-level slots before evidence */
     struct mds_buf arena;
     struct mds_evidence *ev;
     int nev, evcap;
-    int evidence_tok;                    /* the evidence array, -1 if none */
-    int child;                           /* evidence index of a child event, -1 for the summary */
-    struct mds_fv child_class;           /* "evidence:<type>" of a child event */
+    int evidence_tok;          /* the evidence array, -1 if none */
+    int child;                 /* evidence index of a child event, -1 for the summary */
+    struct mds_fv child_class; /* "evidence:<type>" of a child event */
 };
 
 struct mds_view *mds_view_create(void);
@@ -168,8 +237,17 @@ mds_err mds_json_write_compact(const struct mds_json *j, int t, struct mds_buf *
  * booleans and raw arrays/objects as compact JSON, null as null. */
 mds_err mds_view_write_json(const struct mds_view *v, enum mds_slot s, struct mds_buf *out);
 
-/* Fast sibling skip: the token after the subtree rooted at i (binary
- * search on start offsets, which jsmn emits in document order). */
-int mds_json_next(const struct mds_json *j, int i);
+/* Fast sibling skip: the token after the subtree rooted at i (galloping
+ * search on start offsets, which jsmn emits in document order). Scalars,
+ * the common case, are handled inline. */
+int mds_json_next_slow(const struct mds_json *j, int i);
+
+static inline int mds_json_next(const struct mds_json *j, int i)
+{
+    const jsmntok_t *t = &j->tok[i];
+    if (t->size == 0 && (t->type == JSMN_STRING || t->type == JSMN_PRIMITIVE))
+        return i + 1;
+    return mds_json_next_slow(j, i);
+}
 
 #endif

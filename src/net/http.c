@@ -181,8 +181,15 @@ fail:
     return NULL;
 }
 
-mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
-                         const char *const *extra, struct mds_http_resp *r)
+/* The body of a request: a form (NUL-terminated) or raw bytes. */
+struct req_body {
+    const char *form;
+    const char *raw;
+    size_t raw_len;
+};
+
+static mds_err perform(struct mds_http *h, const char *url, const char *bearer, const struct req_body *body,
+                       const char *const *extra, struct mds_http_resp *r)
 {
     struct xfer x = {.r = r};
     int failed;
@@ -204,8 +211,12 @@ mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->error);
-    if (form)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+    if (body->form)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->form);
+    if (body->raw) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->raw_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->raw);
+    }
     CURLcode rc = curl_easy_perform(c);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
@@ -241,6 +252,20 @@ mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t 
         return MDS_OK;
     snprintf(err, errlen, "%s", *ebuf ? ebuf : curl_easy_strerror(rc));
     return MDS_ERR_RETRY;
+}
+
+mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer, const char *form,
+                         const char *const *extra, struct mds_http_resp *r)
+{
+    struct req_body body = {.form = form};
+    return perform(h, url, bearer, &body, extra, r);
+}
+
+mds_err mds_http_post(struct mds_http *h, const char *url, const char *body, size_t len,
+                      const char *const *headers, struct mds_http_resp *r)
+{
+    struct req_body b = {.raw = body, .raw_len = len};
+    return perform(h, url, NULL, &b, headers, r);
 }
 
 double mds_http_parse_retry_after(const char *v)

@@ -59,6 +59,13 @@ mds_err mds_http_request(struct mds_http *h, const char *url, const char *bearer
  * is set) without sending a request. */
 mds_err mds_http_connect(struct mds_http *h, const char *url, char *err, size_t errlen);
 
+/* POSTs body[0..len) as is (bytes, not a form) with the given
+ * NULL-terminated raw header lines (Content-Type, Content-Encoding,
+ * Authorization ...: the caller owns and wipes any credential in them).
+ * Results as for mds_http_request. */
+mds_err mds_http_post(struct mds_http *h, const char *url, const char *body, size_t len,
+                      const char *const *headers, struct mds_http_resp *r);
+
 /* Parses a Retry-After value: decimal seconds ("2", "2.128") or an HTTP
  * date relative to now; -1 when it is neither. */
 double mds_http_parse_retry_after(const char *v);

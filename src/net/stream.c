@@ -22,11 +22,14 @@
 #define POLL_SLICE_MS 200 /* how often a wait looks at the shutdown flag */
 #define TLS_CHUNK (1 << 20)
 
+#define VERDICT_WAIT_MS 2000 /* TLS 1.3: how long to wait for a refusal of our missing certificate */
+
 struct mds_stream {
     struct mds_stream_conf conf;
     SSL_CTX *ctx;
     SSL *ssl;
     int fd;
+    int cert_requested; /* the receiver asked for a client certificate we do not have */
 };
 
 static const char *scheme(enum mds_stream_transport t)
@@ -69,8 +72,8 @@ static int valid_port(const char *p)
     return v >= 1 && v <= 65535;
 }
 
-mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host, size_t hostlen,
-                                 char *port, size_t portlen, char *err, size_t errlen)
+mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host,
+                                 size_t hostlen, char *port, size_t portlen, char *err, size_t errlen)
 {
     const char *h, *hend, *colon;
     if (parse_scheme(address, &conf->transport))
@@ -90,7 +93,8 @@ mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *co
     if (copy_part(host, hostlen, h, hend))
         goto bad;
     const char *dflt = conf->transport == MDS_STREAM_TLS ? "6514" : "514";
-    if (copy_part(port, portlen, colon ? colon + 1 : dflt, colon ? colon + 1 + strlen(colon + 1) : dflt + strlen(dflt)) ||
+    if (copy_part(port, portlen, colon ? colon + 1 : dflt,
+                  colon ? colon + 1 + strlen(colon + 1) : dflt + strlen(dflt)) ||
         !valid_port(port))
         goto bad;
     conf->host = host;
@@ -112,22 +116,43 @@ static const char *ssl_reason(char *buf, size_t size, const char *fallback)
     return buf;
 }
 
+/* Called by OpenSSL when the receiver asks for a client certificate and
+ * none is configured: we send none, and remember it was asked for. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    struct mds_stream *s = SSL_get_app_data(ssl);
+    (void)x509, (void)pkey;
+    if (s)
+        s->cert_requested = 1;
+    return 0;
+}
+
 static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
 {
     const struct mds_stream_conf *c = &s->conf;
     char why[256];
     ERR_clear_error();
-    if (!(s->ctx = SSL_CTX_new(TLS_client_method())) || !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
+    if (!(s->ctx = SSL_CTX_new(TLS_client_method())) ||
+        !SSL_CTX_set_min_proto_version(s->ctx, TLS1_2_VERSION)) {
         snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason(why, sizeof why, "out of memory"));
         return MDS_ERR_INTERNAL;
     }
     SSL_CTX_set_mode(s->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_CTX_set_client_cert_cb(s->ctx, on_cert_request);
+    /* In TLS 1.3 a receiver judges the client certificate after our side
+     * of the handshake is complete: a refusal would only arrive once the
+     * first batch was on its way. TLS 1.2 finishes only after the
+     * receiver accepted it, so that is what a client certificate uses. */
+    if (c->cert_file && !SSL_CTX_set_max_proto_version(s->ctx, TLS1_2_VERSION)) {
+        snprintf(err, errlen, "cannot set up TLS: %s", ssl_reason(why, sizeof why, "TLS 1.2 unavailable"));
+        return MDS_ERR_INTERNAL;
+    }
     SSL_CTX_set_verify(s->ctx, c->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
     int ok = c->ca_file ? SSL_CTX_load_verify_locations(s->ctx, c->ca_file, NULL)
                         : SSL_CTX_set_default_verify_paths(s->ctx);
     if (!ok) {
-        snprintf(err, errlen, "cannot load CA certificates from %s: %s", c->ca_file ? c->ca_file : "the system store",
-                 ssl_reason(why, sizeof why, "unknown error"));
+        snprintf(err, errlen, "cannot load CA certificates from %s: %s",
+                 c->ca_file ? c->ca_file : "the system store", ssl_reason(why, sizeof why, "unknown error"));
         return MDS_ERR_CONFIG;
     }
     if (c->cert_file && SSL_CTX_use_certificate_chain_file(s->ctx, c->cert_file) != 1) {
@@ -137,14 +162,15 @@ static mds_err load_tls(struct mds_stream *s, char *err, size_t errlen)
     }
     if (c->key_file && (SSL_CTX_use_PrivateKey_file(s->ctx, c->key_file, SSL_FILETYPE_PEM) != 1 ||
                         SSL_CTX_check_private_key(s->ctx) != 1)) {
-        snprintf(err, errlen, "cannot use client key %s with %s: %s", c->key_file, c->cert_file ? c->cert_file : "?",
-                 ssl_reason(why, sizeof why, "unknown error"));
+        snprintf(err, errlen, "cannot use client key %s with %s: %s", c->key_file,
+                 c->cert_file ? c->cert_file : "?", ssl_reason(why, sizeof why, "unknown error"));
         return MDS_ERR_CONFIG;
     }
     return MDS_OK;
 }
 
-mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err, size_t errlen)
+mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err,
+                          size_t errlen)
 {
     struct mds_stream *s = mds_calloc(1, sizeof *s);
     mds_err rc = MDS_OK;
@@ -183,6 +209,8 @@ void mds_stream_destroy(struct mds_stream *s)
 {
     if (!s)
         return;
+    if (s->ssl) /* a polite close_notify when the socket takes it at once; never waits */
+        SSL_shutdown(s->ssl);
     mds_stream_close(s);
     SSL_CTX_free(s->ctx);
     mds_free(s);
@@ -213,8 +241,8 @@ static mds_err wait_fd(struct mds_stream *s, short events, int64_t deadline, con
 }
 
 /* Non-blocking connect to one address; 0 when connected, else errno. */
-static int connect_one(struct mds_stream *s, const struct addrinfo *ai, int64_t deadline, char *err, size_t errlen,
-                       mds_err *rc)
+static int connect_one(struct mds_stream *s, const struct addrinfo *ai, int64_t deadline, char *err,
+                       size_t errlen, mds_err *rc)
 {
     int e = 0;
     socklen_t len = sizeof e;
@@ -280,30 +308,72 @@ static int set_peer_name(struct mds_stream *s)
     return SSL_set1_host(s->ssl, name);
 }
 
+/* Alerts a receiver sends when it does not accept our certificate. */
+static int refused_our_certificate(unsigned long e)
+{
+    int r = ERR_GET_REASON(e);
+    return r == SSL_R_TLSV1_ALERT_UNKNOWN_CA || r == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE ||
+           r == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN || r == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
+           r == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED || r == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+           r == SSL_R_TLSV1_ALERT_ACCESS_DENIED;
+}
+
 static mds_err handshake_failed(struct mds_stream *s, int ret, int e, char *err, size_t errlen)
 {
     char why[256];
     long v = SSL_get_verify_result(s->ssl);
     if (v != X509_V_OK && !s->conf.insecure) {
-        snprintf(err, errlen,
-                 "TLS certificate of %s:%s rejected: %s (check ca_file and server_name; the receiver must present "
-                 "a certificate for '%s')",
-                 s->conf.host, s->conf.port, X509_verify_cert_error_string(v),
-                 s->conf.server_name ? s->conf.server_name : s->conf.host);
+        snprintf(
+            err, errlen,
+            "TLS certificate of %s:%s rejected: %s (check ca_file and server_name; the receiver must present "
+            "a certificate for '%s')",
+            s->conf.host, s->conf.port, X509_verify_cert_error_string(v),
+            s->conf.server_name ? s->conf.server_name : s->conf.host);
         return MDS_ERR_AUTH;
     }
     const char *reason = e == SSL_ERROR_SYSCALL && ret == 0 ? "connection closed by the receiver"
-                         : e == SSL_ERROR_SYSCALL && errno ? strerror(errno)
+                         : e == SSL_ERROR_SYSCALL && errno  ? strerror(errno)
                                                             : "protocol error";
-    snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", s->conf.host, s->conf.port,
-             ssl_reason(why, sizeof why, reason));
-    return MDS_ERR_RETRY;
+    int refused = refused_our_certificate(ERR_peek_last_error());
+    snprintf(err, errlen, "TLS handshake with %s:%s failed: %s%s", s->conf.host, s->conf.port,
+             ssl_reason(why, sizeof why, reason),
+             refused ? " (the receiver refused our client certificate: check cert_file and key_file)" : "");
+    return refused ? MDS_ERR_AUTH : MDS_ERR_RETRY;
+}
+
+/* TLS 1.3, no client certificate, and the receiver asked for one: it
+ * decides after the handshake. Waits (briefly) for its verdict: an alert
+ * or a close means refused; a session ticket, or silence, accepted. */
+static mds_err await_verdict(struct mds_stream *s, int64_t deadline, char *err, size_t errlen)
+{
+    char byte, why[256];
+    int64_t until = mds_mono_ms() + VERDICT_WAIT_MS;
+    if (until > deadline)
+        until = deadline;
+    for (;;) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        int64_t left = until - mds_mono_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            return MDS_OK;
+        ERR_clear_error();
+        int r = SSL_peek(s->ssl, &byte, 1);
+        int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, r);
+        if (e == SSL_ERROR_NONE || e == SSL_ERROR_WANT_READ)
+            return MDS_OK; /* it talks to us: accepted */
+        if (e != SSL_ERROR_WANT_WRITE) {
+            snprintf(err, errlen, "%s:%s requires a client certificate (set cert_file and key_file): %s",
+                     s->conf.host, s->conf.port, ssl_reason(why, sizeof why, "connection closed"));
+            return MDS_ERR_AUTH;
+        }
+    }
 }
 
 static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size_t errlen)
 {
     ERR_clear_error();
-    if (!(s->ssl = SSL_new(s->ctx)) || !SSL_set_fd(s->ssl, s->fd) || !set_peer_name(s)) {
+    s->cert_requested = 0;
+    if (!(s->ssl = SSL_new(s->ctx)) || !SSL_set_fd(s->ssl, s->fd) || !set_peer_name(s) ||
+        !SSL_set_app_data(s->ssl, s)) {
         snprintf(err, errlen, "cannot set up a TLS session for %s", s->conf.host);
         return MDS_ERR_INTERNAL;
     }
@@ -311,6 +381,8 @@ static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size
         ERR_clear_error();
         errno = 0;
         int r = SSL_connect(s->ssl);
+        if (r == 1 && s->cert_requested && SSL_version(s->ssl) >= TLS1_3_VERSION)
+            return await_verdict(s, deadline, err, errlen);
         if (r == 1)
             return MDS_OK;
         int e = SSL_get_error(s->ssl, r);
@@ -372,8 +444,8 @@ mds_err mds_stream_ensure(struct mds_stream *s, char *err, size_t errlen)
 
 static mds_err write_failed(struct mds_stream *s, const char *why, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "writing to %s://%s:%s failed: %s", scheme(s->conf.transport), s->conf.host, s->conf.port,
-             why);
+    snprintf(err, errlen, "writing to %s://%s:%s failed: %s", scheme(s->conf.transport), s->conf.host,
+             s->conf.port, why);
     mds_stream_close(s);
     return MDS_ERR_RETRY;
 }
@@ -422,10 +494,11 @@ static mds_err write_tls(struct mds_stream *s, const char *p, size_t n, int64_t 
         int e = SSL_get_error(s->ssl, w);
         mds_err rc;
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-            rc = wait_fd(s, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "writing to", err, errlen);
+            rc =
+                wait_fd(s, e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "writing to", err, errlen);
         else
-            return write_failed(s, ssl_reason(why, sizeof why, errno ? strerror(errno) : "connection lost"), err,
-                                errlen);
+            return write_failed(s, ssl_reason(why, sizeof why, errno ? strerror(errno) : "connection lost"),
+                                err, errlen);
         if (rc) {
             mds_stream_close(s);
             return rc;
@@ -458,7 +531,8 @@ mds_err mds_stream_drain(struct mds_stream *s, char *err, size_t errlen)
             return MDS_OK;
         if (mds_shutdown_requested() || mds_mono_ms() >= deadline) {
             snprintf(err, errlen, "%s://%s:%s did not acknowledge the last %d bytes within %lld ms",
-                     scheme(s->conf.transport), s->conf.host, s->conf.port, queued, (long long)s->conf.timeout_ms);
+                     scheme(s->conf.transport), s->conf.host, s->conf.port, queued,
+                     (long long)s->conf.timeout_ms);
             mds_stream_close(s);
             return mds_shutdown_requested() ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
         }

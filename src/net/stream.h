@@ -28,7 +28,7 @@ enum mds_stream_transport { MDS_STREAM_UDP, MDS_STREAM_TCP, MDS_STREAM_TLS };
 
 struct mds_stream_conf {
     enum mds_stream_transport transport;
-    const char *host;        /* DNS name or IP address (no brackets) */
+    const char *host; /* DNS name or IP address (no brackets) */
     const char *port;
     const char *server_name; /* TLS: name the certificate must carry; NULL = host */
     const char *ca_file;     /* TLS: PEM CA bundle; NULL = system store */
@@ -44,13 +44,14 @@ struct mds_stream;
  * brackets; PORT defaults to 514, or 6514 for tls) into conf->transport
  * and the caller's host/port buffers, which conf then points to.
  * MDS_ERR_CONFIG with a reason in err when malformed. */
-mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host, size_t hostlen,
-                                 char *port, size_t portlen, char *err, size_t errlen);
+mds_err mds_stream_parse_address(const char *address, struct mds_stream_conf *conf, char *host,
+                                 size_t hostlen, char *port, size_t portlen, char *err, size_t errlen);
 
 /* Prepares a stream (loads TLS certificates; connects nothing). The
  * strings in conf must outlive the stream. MDS_ERR_CONFIG when a
  * certificate or key cannot be loaded. */
-mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err, size_t errlen);
+mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream **out, char *err,
+                          size_t errlen);
 void mds_stream_destroy(struct mds_stream *s);
 
 /* Makes sure a usable connection exists: drops one the receiver closed,

@@ -33,13 +33,15 @@
 #define MAX_WIRE_BYTES (INT64_C(1) << 30) /* one batch as written */
 #define MAX_HEADER 400                    /* longest header: PRI, time, host (255), app (48) */
 
-static const char facilities[] = "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|"
-                                 "console|solaris-cron|local0|local1|local2|local3|local4|local5|local6|local7";
+static const char facilities[] =
+    "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|ntp|security|"
+    "console|solaris-cron|local0|local1|local2|local3|local4|local5|local6|local7";
 static const char severities[] = "emerg|alert|crit|err|warning|notice|info|debug";
 
 static const struct mds_conf_key syslog_keys[] = {
     {"address", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED,
-     "receiver: udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (IPv6: [ADDR]:PORT; port defaults to 514, "
+     "receiver: udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (IPv6: [ADDR]:PORT; port defaults to "
+     "514, "
      "6514 for tls)"},
     {"protocol", MDS_CONF_ENUM, "rfc5424", 0, 0, "rfc5424|rfc3164", 0,
      "message header: RFC 5424 (ISO time in UTC) or RFC 3164 (BSD, local time)"},
@@ -48,17 +50,21 @@ static const struct mds_conf_key syslog_keys[] = {
      "per datagram"},
     {"facility", MDS_CONF_ENUM, "local0", 0, 0, facilities, 0, "syslog facility of every message"},
     {"severity", MDS_CONF_ENUM, "auto", 0, 0, "auto|emerg|alert|crit|err|warning|notice|info|debug", 0,
-     "auto: from the alert's severity (high crit, medium err, low warning, informational info, other notice); "
+     "auto: from the alert's severity (high crit, medium err, low warning, informational info, other "
+     "notice); "
      "or a fixed syslog severity"},
     {"hostname", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "HOSTNAME field (default: this machine's host name)"},
-    {"app_name", MDS_CONF_STRING, "mdesiem", 0, 0, NULL, 0, "APP-NAME (RFC 5424) or TAG (RFC 3164)"},
+    {"app_name", MDS_CONF_STRING, "mdesiem", 0, 0, NULL, 0,
+     "APP-NAME (RFC 5424) or TAG (RFC 3164); `-` = none (RFC 3164: no TAG, the event follows the host name)"},
     {"udp_max_bytes", MDS_CONF_INT, "65000", 480, 65507, NULL, 0,
      "udp: largest datagram (header + event); a larger event is refused with an error, never cut: set it to "
      "the receiver's limit"},
     {"timeout", MDS_CONF_DURATION, "30S", 100, 3600000, NULL, 0,
      "longest wait to connect, to write a batch, and for the receiver to acknowledge it"},
-    {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "tls: PEM file of CA certificates to trust instead of the system's"},
-    {"cert_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "tls: client certificate chain (PEM), for receivers that ask"},
+    {"ca_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "tls: PEM file of CA certificates to trust instead of the system's"},
+    {"cert_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "tls: client certificate chain (PEM), for receivers that ask"},
     {"key_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "tls: private key of cert_file (PEM)"},
     {"server_name", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "tls: name (or IP) the receiver's certificate must carry (default: the host of address)"},
@@ -78,8 +84,8 @@ struct syslog_out {
     char hostname[256];
     const char *app;
     size_t udp_max;
-    struct mds_buf wire;  /* the batch as written */
-    size_t *ends;         /* udp: end of each datagram in wire */
+    struct mds_buf wire; /* the batch as written */
+    size_t *ends;        /* udp: end of each datagram in wire */
     size_t ends_cap;
     const struct mds_record *sev_rec;
     int sev;
@@ -113,8 +119,8 @@ static int printusascii(const char *s, size_t max)
 
 static mds_err conf_error(struct mds_output *o, const char *key, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name, key,
-             what);
+    snprintf(err, errlen, "%s:%d: [output %s]: %s: %s", o->conf->path, mds_conf_line(o->sec, key), o->name,
+             key, what);
     return MDS_ERR_CONFIG;
 }
 
@@ -204,8 +210,9 @@ static mds_err syslog_create(struct mds_output *o, char *err, size_t errlen)
     if (s->sconf.transport == MDS_STREAM_UDP)
         o->format_opts.max_event = s->udp_max - header_budget(s); /* lets a format aim below the limit */
     if (s->sconf.insecure)
-        mds_warn(o->tag, "insecure = true: the receiver's TLS certificate is NOT verified; anyone on the path "
-                         "can read and change these events");
+        mds_warn(o->tag,
+                 "insecure = true: the receiver's TLS certificate is NOT verified; anyone on the path "
+                 "can read and change these events");
     return MDS_OK;
 }
 
@@ -255,9 +262,13 @@ static int event_severity(struct syslog_out *s, const struct mds_record *rec)
 /* Writes the header of one message into hdr; returns its length. */
 static size_t format_header(const struct syslog_out *s, int sev, const char *stamp, char *hdr, size_t size)
 {
-    int pri = s->facility * 8 + sev;
-    int n = s->rfc3164 ? snprintf(hdr, size, "<%d>%s %s %s: ", pri, stamp, s->hostname, s->app)
-                       : snprintf(hdr, size, "<%d>1 %s %s %s - - - ", pri, stamp, s->hostname, s->app);
+    int pri = s->facility * 8 + sev, n;
+    if (!s->rfc3164)
+        n = snprintf(hdr, size, "<%d>1 %s %s %s - - - ", pri, stamp, s->hostname, s->app);
+    else if (strcmp(s->app, "-") == 0) /* no TAG: "<PRI>TIMESTAMP HOST CEF:..." as ArcSight documents it */
+        n = snprintf(hdr, size, "<%d>%s %s ", pri, stamp, s->hostname);
+    else
+        n = snprintf(hdr, size, "<%d>%s %s %s: ", pri, stamp, s->hostname, s->app);
     return n < 0 || (size_t)n >= size ? 0 : (size_t)n;
 }
 
@@ -279,8 +290,8 @@ static void format_stamp(const struct syslog_out *s, char *buf, size_t size)
 }
 
 /* Frames event i into s->wire. */
-static mds_err frame_event(struct syslog_out *s, const struct mds_batch *b, size_t i, const char *stamp, char *err,
-                           size_t errlen)
+static mds_err frame_event(struct syslog_out *s, const struct mds_batch *b, size_t i, const char *stamp,
+                           char *err, size_t errlen)
 {
     const struct mds_event *ev = &b->events[i];
     char hdr[MAX_HEADER];
@@ -288,11 +299,12 @@ static mds_err frame_event(struct syslog_out *s, const struct mds_batch *b, size
     size_t total = hlen + ev->len;
     mds_err rc = MDS_OK;
     if (s->sconf.transport == MDS_STREAM_UDP && total > s->udp_max) {
-        snprintf(err, errlen,
-                 "event %u of record %.*s is %zu bytes as a syslog message, above udp_max_bytes = %zu; nothing of "
-                 "this batch was sent (use tcp:// or tls://, or raise udp_max_bytes to what the receiver accepts)",
-                 ev->part + 1, (int)(ev->rec->id_len > 200 ? 200 : ev->rec->id_len), ev->rec->id, total,
-                 s->udp_max);
+        snprintf(
+            err, errlen,
+            "event %u of record %.*s is %zu bytes as a syslog message, above udp_max_bytes = %zu; nothing of "
+            "this batch was sent (use tcp:// or tls://, or raise udp_max_bytes to what the receiver accepts)",
+            ev->part + 1, (int)(ev->rec->id_len > 200 ? 200 : ev->rec->id_len), ev->rec->id, total,
+            s->udp_max);
         return MDS_ERR_LIMIT;
     }
     if (s->sconf.transport != MDS_STREAM_UDP && s->octet)
@@ -304,8 +316,8 @@ static mds_err frame_event(struct syslog_out *s, const struct mds_batch *b, size
     if (!rc && s->sconf.transport != MDS_STREAM_UDP && !s->octet)
         rc = mds_buf_putc(&s->wire, '\n');
     if (rc == MDS_ERR_LIMIT)
-        snprintf(err, errlen, "a batch of %zu events exceeds %lld bytes once framed: lower batch_size", b->count,
-                 (long long)MAX_WIRE_BYTES);
+        snprintf(err, errlen, "a batch of %zu events exceeds %lld bytes once framed: lower batch_size",
+                 b->count, (long long)MAX_WIRE_BYTES);
     if (!rc && s->sconf.transport == MDS_STREAM_UDP)
         s->ends[i] = s->wire.len;
     return rc;
@@ -347,8 +359,8 @@ static mds_err send_wire(struct syslog_out *s, size_t count, char *err, size_t e
     return MDS_OK;
 }
 
-static mds_err syslog_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms, char *err,
-                              size_t errlen)
+static mds_err syslog_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms,
+                              char *err, size_t errlen)
 {
     struct syslog_out *s = o->ctx;
     mds_err rc;

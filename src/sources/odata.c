@@ -55,13 +55,17 @@ const struct mds_conf_key mds_entra_keys[] = {
      "secrets are never written in the configuration: use client_secret_file or client_secret_env"},
     {"client_secret_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the client secret (mode 0600)"},
     {"client_secret_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the client secret"},
-    {"client_certificate", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
-     "PEM certificate registered on the app: sign in with a client assertion instead of a secret"},
-    {"client_key", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM RSA private key of client_certificate (mode 0600)"},
     {"cloud", MDS_CONF_ENUM, "commercial", 0, 0, MDS_CLOUD_CHOICES, 0,
      "national cloud: picks the login and API hosts"},
     {"auth_url", MDS_CONF_URL, NULL, 0, 0, NULL, 0,
      "full token URL (QRadar's Authorization Server URL); .../oauth2/token means the v1 endpoint"},
+    {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+const struct mds_conf_key mds_odata_keys[] = {
+    {"client_certificate", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
+     "PEM certificate registered on the app: sign in with a client assertion instead of a secret"},
+    {"client_key", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "PEM RSA private key of client_certificate (mode 0600)"},
     {"scope", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "v2 scope; default <API resource>/.default"},
     {"resource", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "v1 resource; setting it selects the v1 token endpoint"},
@@ -72,6 +76,8 @@ const struct mds_conf_key mds_entra_keys[] = {
      "each cycle re-reads this far behind the cursor, for alerts that become visible late"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
+
+const struct mds_conf_key *const mds_odata_tables[] = {mds_odata_keys, mds_entra_keys, NULL};
 
 static int ends_with(const char *s, const char *suffix)
 {

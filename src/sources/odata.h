@@ -67,8 +67,11 @@ struct mds_odata_api {
     const char *role;         /* application permission it needs */
 };
 
-/* Keys shared by every source that signs in with Entra ID. */
+/* Keys shared by every source that signs in with Entra ID, and those of
+ * the OData sources; mds_odata_tables lists both for a source type. */
 extern const struct mds_conf_key mds_entra_keys[];
+extern const struct mds_conf_key mds_odata_keys[];
+extern const struct mds_conf_key *const mds_odata_tables[];
 
 struct mds_odata_target {
     const struct mds_odata_api *api;

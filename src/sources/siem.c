@@ -46,19 +46,9 @@ struct siem {
 };
 
 static const struct mds_conf_key siem_keys[] = {
-    {"tenant_id", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "Entra ID tenant (directory) id"},
-    {"client_id", MDS_CONF_STRING, NULL, 0, 0, NULL, MDS_CONF_REQUIRED, "application (client) id"},
-    {"client_secret", MDS_CONF_FORBIDDEN, NULL, 0, 0, NULL, MDS_CONF_SECRET,
-     "secrets are never written in the configuration: use client_secret_file or client_secret_env"},
-    {"client_secret_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0, "file holding the client secret (mode 0600)"},
-    {"client_secret_env", MDS_CONF_STRING, NULL, 0, 0, NULL, 0, "environment variable holding the client secret"},
     {"refresh_token_file", MDS_CONF_PATH, NULL, 0, 0, NULL, 0,
      "portal-generated refresh token (\"Generate tokens\"); rotated tokens are written back; warns 14 days "
      "before the 90-day limit"},
-    {"cloud", MDS_CONF_ENUM, "commercial", 0, 0, MDS_CLOUD_CHOICES, 0,
-     "gcc, gcc-high and dod use the government host and ignore regions, as QRadar does"},
-    {"auth_url", MDS_CONF_URL, NULL, 0, 0, NULL, 0,
-     "token URL (QRadar's Authorization Server URL), default <login>/<tenant>/oauth2/token"},
     {"resource", MDS_CONF_STRING, "https://graph.windows.net", 0, 0, NULL, 0, "v1 token resource"},
     {"regions", MDS_CONF_LIST, "us", 0, 0, NULL, 0, "built-in regions to read, each its own stream: eu, us, uk"},
     {"other_regions", MDS_CONF_LIST, NULL, 0, 0, NULL, 0,
@@ -73,6 +63,8 @@ static const struct mds_conf_key siem_keys[] = {
      "largest time window asked for at once (halved automatically when an answer is too large)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
+
+static const struct mds_conf_key *const siem_tables[] = {mds_entra_keys, NULL};
 
 static mds_err setup_regions(struct mds_source *src, struct siem *s, const struct mds_cloud *cloud, char *err,
                              size_t errlen)
@@ -225,8 +217,11 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
     while (since < now) {
         mds_ticks until = since + window < now ? since + window : now;
         mds_err rc = fetch_window(src, s, region, since, &until, err, errlen);
+        /* A local clock ahead of the service's must not move the cursor
+         * past what the service has processed: cap it at its Date. */
+        mds_ticks cursor_to = s->resp.date && s->resp.date < until ? s->resp.date : until;
         if (!rc)
-            rc = mds_source_commit(src, s->page.items, s->page.n, &until, &accepted);
+            rc = mds_source_commit(src, s->page.items, s->page.n, &cursor_to, &accepted);
         if (rc)
             return rc;
         since = until;
@@ -285,6 +280,7 @@ const struct mds_source_type mds_source_siem = {
     .help = "legacy Defender for Endpoint SIEM REST API (detections per region; being retired by Microsoft)",
     .kind = MDS_INPUT_SIEM,
     .keys = siem_keys,
+    .more_keys = siem_tables,
     .create = siem_create,
     .collect = siem_collect,
     .destroy = siem_destroy,

@@ -1,22 +1,18 @@
-# Helpers for the daemon tests (sourced after lib.sh): a stand-in Graph
-# source (fake_graph.py) so these tests need neither a tenant nor the
-# emulator, and a configuration that collects from it.
+# Helpers for the daemon tests (sourced after lib.sh): Defender is
+# `mdesiem emulate` (start_emulator from lib.sh), with a per-test random
+# client secret, and configurations that collect from it.
 
-# start_fake_graph ARGS...: sets FAKE_URL and FAKE_PID.
-start_fake_graph() {
-    local portfile="$MDS_TEST_TMP/fake.port.$RANDOM"
-    python3 "$(dirname "${BASH_SOURCE[0]}")/fake_graph.py" --port-file "$portfile" "$@" \
-        >"$MDS_TEST_TMP/fake_graph.log" 2>&1 &
-    FAKE_PID=$!
-    MDS_PIDS+=("$FAKE_PID")
-    wait_for 20 test -s "$portfile" || { cat "$MDS_TEST_TMP/fake_graph.log" >&2; fail "fake graph did not start"; }
-    FAKE_URL="http://127.0.0.1:$(cat "$portfile")"
+# start_daemon_emulator ARGS...: writes a random client secret to
+# $MDS_TEST_TMP/secret and starts the emulator accepting only it (sets
+# EMU_URL and EMU_PID, see start_emulator).
+start_daemon_emulator() {
+    write_secret
+    start_emulator --client-secret "$(cat "$MDS_TEST_TMP/secret")" "$@"
 }
 
-fake_add() { curl -fsS -X POST "$FAKE_URL/_fake/add?count=$1" >/dev/null; }
-
-# fake_source NAME OUTPUTS [EXTRA]: a [source] section reading the fake.
-fake_source() {
+# emu_source NAME OUTPUTS [EXTRA]: a graph [source] section reading the
+# emulator at $EMU_URL.
+emu_source() {
     cat <<CONF
 
 [source $1]
@@ -24,8 +20,8 @@ type = graph
 tenant_id = 00000000-0000-0000-0000-000000000001
 client_id = 11111111-2222-3333-4444-555555555555
 client_secret_file = $MDS_TEST_TMP/secret
-auth_url = $FAKE_URL/00000000-0000-0000-0000-000000000001/oauth2/v2.0/token
-api_url = $FAKE_URL
+auth_url = $EMU_URL/00000000-0000-0000-0000-000000000001/oauth2/v2.0/token
+api_url = $EMU_URL
 eps_throttle = 0
 recurrence = 1S
 outputs = $2
@@ -51,6 +47,16 @@ file_output() {
 }
 
 write_secret() {
-    printf '%s' "fake-secret-$RANDOM$RANDOM" >"$MDS_TEST_TMP/secret"
+    printf '%s' "it-secret-$RANDOM$RANDOM-daemon" >"$MDS_TEST_TMP/secret"
     chmod 600 "$MDS_TEST_TMP/secret"
+}
+
+# same_versions WANT GOT: GOT (sorted `id<TAB>lastUpdateDateTime` lines,
+# see delivered_versions) holds exactly the versions in WANT, each once.
+same_versions() {
+    local dups
+    dups=$(uniq -d "$2" | wc -l)
+    [ "$dups" -eq 0 ] || { echo "$dups versions delivered more than once" >&2; return 1; }
+    diff -q "$1" "$2" >/dev/null ||
+        { echo "delivered $(wc -l <"$2") versions, expected $(wc -l <"$1"): $(diff "$1" "$2" | head -5)" >&2; return 1; }
 }

@@ -8,13 +8,17 @@ MDS_TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mds-it.XXXXXX")
 MDS_PIDS=()
 
 mds_cleanup() {
-    local p
+    # Only this shell's own jobs that still run: a pid that ended long ago
+    # may have been reused by another test's process.
+    local p live
+    live=" $(jobs -p | tr '\n' ' ') "
     for p in "${MDS_PIDS[@]:-}"; do
-        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+        [ -n "$p" ] && [[ "$live" == *" $p "* ]] && kill -TERM "$p" 2>/dev/null || true
     done
     for p in "${MDS_PIDS[@]:-}"; do
-        [ -n "$p" ] && timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true
-        [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true
+        [ -n "$p" ] && [[ "$live" == *" $p "* ]] || continue
+        timeout 10 tail --pid="$p" -f /dev/null 2>/dev/null || true
+        kill -KILL "$p" 2>/dev/null || true
     done
     if [ "${MDS_KEEP_TMP:-0}" = 1 ]; then echo "kept $MDS_TEST_TMP" >&2; else rm -rf "$MDS_TEST_TMP"; fi
 }
@@ -77,3 +81,7 @@ type = file
 path = $MDS_TEST_TMP/out.jsonl
 CONF
 }
+
+# A loopback port nothing listens on: bound, then released (not port 1,
+# which a test elsewhere may have taken).
+closed_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -12,7 +12,8 @@ chmod 600 "$MDS_TEST_TMP/secret" "$MDS_TEST_TMP/wrong"
 write_config "$MDS_TEST_TMP/good.ini" "$MDS_TEST_TMP/secret" "retry_limit = 2"
 sed -i '/^retry_limit = 2$/d; s/^retry_limit = 60$/retry_limit = 2/' "$MDS_TEST_TMP/good.ini"
 write_config "$MDS_TEST_TMP/wrong.ini" "$MDS_TEST_TMP/wrong"
-sed "s#$EMU_URL#http://127.0.0.1:1#g" "$MDS_TEST_TMP/good.ini" >"$MDS_TEST_TMP/down.ini"
+dead="http://127.0.0.1:$(closed_port)"
+sed "s#$EMU_URL#$dead#g" "$MDS_TEST_TMP/good.ini" >"$MDS_TEST_TMP/down.ini"
 
 run_check() { # FILE EXPECTED_EXIT OUTFILE
     set +e
@@ -30,7 +31,7 @@ run_check "$MDS_TEST_TMP/wrong.ini" 1 "$MDS_TEST_TMP/wrong.out"
 grep -q 'FAIL  token refused.*invalid_client' "$MDS_TEST_TMP/wrong.out" || fail "wrong secret not named: $(cat "$MDS_TEST_TMP/wrong.out")"
 
 run_check "$MDS_TEST_TMP/down.ini" 1 "$MDS_TEST_TMP/down.out"
-grep -q 'FAIL  reach http://127.0.0.1:1' "$MDS_TEST_TMP/down.out" || fail "unreachable host not named"
+grep -q "FAIL  reach $dead" "$MDS_TEST_TMP/down.out" || fail "unreachable host not named"
 grep -qE 'token (obtained|refused)|no token' "$MDS_TEST_TMP/down.out" && fail "went on to ask for a token although the host is unreachable"
 
 # a token without the permission: the emulator drops the role

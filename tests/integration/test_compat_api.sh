@@ -49,7 +49,16 @@ jq -e '.expires_in == "2" and .token_type == "Bearer" and .resource == "https://
 [ "$(token_req 'grant_type=password&client_id=qradar-client&client_secret=qradar-secret')" = 400 ] &&
     jq -e '.error == "unsupported_grant_type"' "$MDS_TEST_TMP/tok.json" >/dev/null || fail "bad grant"
 
-get() { curl -s -o "$MDS_TEST_TMP/got.json" -w '%{http_code}' -H "Authorization: Bearer $tok" "$base/api/alerts$1"; }
+# every query takes a fresh token (token_ttl is short so expiry can be tested)
+fresh_token() {
+    token_req "grant_type=client_credentials&client_id=qradar-client&client_secret=qradar-secret" >/dev/null
+    jq -r .access_token "$MDS_TEST_TMP/tok.json"
+}
+get() {
+    local t
+    t=$(fresh_token)
+    curl -s -o "$MDS_TEST_TMP/got.json" -w '%{http_code}' -H "Authorization: Bearer $t" "$base/api/alerts$1"
+}
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/alerts")" = 401 ] || fail "no token accepted"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer 0000' "$base/api/alerts")" = 401 ] || fail "bad token accepted"
 
@@ -97,12 +106,12 @@ code=$(token_req "grant_type=refresh_token&client_id=qradar-client&refresh_token
 [ "$code" = 400 ] && jq -e '.error == "invalid_grant"' "$MDS_TEST_TMP/tok.json" >/dev/null || fail "spent refresh token accepted"
 
 # access tokens expire (token_ttl = 2S); detections expire (retention = 4S)
+tok=$(fresh_token)
 sleep 2.5
-[ "$(get '')" = 401 ] || fail "expired token accepted"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" "$base/api/alerts")" = 401 ] ||
+    fail "expired token accepted"
 sleep 2
 emu_post "create?count=5"   # new detections arrive and trigger the retention sweep
-token_req "grant_type=client_credentials&client_id=qradar-client&client_secret=qradar-secret" >/dev/null
-tok=$(jq -r .access_token "$MDS_TEST_TMP/tok.json")
 swept() { get '?sinceTimeUtc=2000-01-01T00:00:00Z' >/dev/null; [ "$(jq length "$MDS_TEST_TMP/got.json")" -gt 0 ] && [ "$(jq length "$MDS_TEST_TMP/got.json")" -lt "$all" ]; }
 wait_for 15 swept || fail "retention did not remove old detections: $(jq length "$MDS_TEST_TMP/got.json")"
 

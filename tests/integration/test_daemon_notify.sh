@@ -18,11 +18,14 @@ at_least() {
     [ "${n:-0}" -ge "$1" ]
 }
 
-# The source points at a closed port: readiness must not depend on the
-# source answering (systemd would otherwise time the start out).
-write_secret
-FAKE_URL="http://127.0.0.1:9"
-{ service_section; fake_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
+# The source points at a stopped emulator (its port now closed): readiness
+# must not depend on the source answering (systemd would otherwise time
+# the start out).
+start_daemon_emulator --alerts 1
+kill -TERM "$EMU_PID"
+wait "$EMU_PID" || fail "the emulator did not stop cleanly"
+! curl -fsS "$EMU_URL/_emulator/state" >/dev/null 2>&1 || fail "the emulator still answers"
+{ service_section; emu_source defender out; file_output out "$MDS_TEST_TMP/out.jsonl"; } >"$MDS_TEST_TMP/mdesiem.ini"
 
 NOTIFY_SOCKET="$sock" WATCHDOG_USEC=200000 bash -c 'export WATCHDOG_PID=$$; exec "$0" run -c "$1"' \
     "$MDESIEM" "$MDS_TEST_TMP/mdesiem.ini" 2>"$MDS_TEST_TMP/run.err" &

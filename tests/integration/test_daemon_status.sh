@@ -6,14 +6,16 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/daemon_lib.sh"
 
-start_fake_graph --alerts 120 --span 600
-write_secret
+start_daemon_emulator --alerts 120
 T=$MDS_TEST_TMP
-{ service_section; fake_source a "out, old"; file_output out "$T/out.jsonl"; file_output old "$T/old.jsonl"; } >"$T/v1.ini"
+{ service_section; emu_source a "out, old"; file_output out "$T/out.jsonl"; file_output old "$T/old.jsonl"; } >"$T/v1.ini"
 "$MDESIEM" once -c "$T/v1.ini" 2>"$T/once.err" || { cat "$T/once.err" >&2; fail "once failed"; }
+emu_versions >"$T/want"
+delivered_versions "$T/out.jsonl" >"$T/got"
+same_versions "$T/want" "$T/got" || fail "once did not deliver the emulator's alerts"
 
 # v2: output old removed, source b added (not run yet); a's new alerts go to out only
-{ service_section; fake_source a out; fake_source b out; file_output out "$T/out.jsonl"; } >"$T/v2.ini"
+{ service_section; emu_source a out; emu_source b out; file_output out "$T/out.jsonl"; } >"$T/v2.ini"
 "$MDESIEM" status -c "$T/v2.ini" --json >"$T/status.json" || fail "status --json failed"
 jq -e . "$T/status.json" >/dev/null || fail "status --json is not JSON"
 q() { jq -r "$1" "$T/status.json"; }
@@ -26,9 +28,9 @@ q() { jq -r "$1" "$T/status.json"; }
 [ "$(q '.outputs[] | select(.name=="old") | .configured')" = false ] || fail "removed output not marked"
 
 # an output that cannot deliver: its outbox depth and last error show
-{ service_section; fake_source a "out, full"; file_output out "$T/out.jsonl"
+{ service_section; emu_source a "out, full"; file_output out "$T/out.jsonl"
   printf '\n[output full]\ntype = file\npath = /dev/full\n'; } >"$T/v3.ini"
-curl -fsS -X POST "$FAKE_URL/_fake/add?count=7" >/dev/null
+emu_post "create?count=7"
 "$MDESIEM" once -c "$T/v3.ini" 2>"$T/once3.err" && fail "once should fail when an output cannot deliver"
 "$MDESIEM" status -c "$T/v3.ini" >"$T/status.txt" || fail "status failed"
 "$MDESIEM" status -c "$T/v3.ini" --json >"$T/status.json"
@@ -39,5 +41,9 @@ curl -fsS -X POST "$FAKE_URL/_fake/add?count=7" >/dev/null
 head -1 "$T/status.txt" | grep -q '^SOURCE *CURSOR *LAG *LAST SUCCESS *OUTBOX *TODAY *LAST ERROR' || fail "table header"
 grep -q '^a  .* 20..-..-..T..:..:..Z .*  7  *120  -' "$T/status.txt" || fail "source row: $(cat "$T/status.txt")"
 grep -q '^full  *7 .*No space left' "$T/status.txt" || fail "output row"
+emu_versions >"$T/want"
+[ "$(wc -l <"$T/want")" -eq 127 ] || fail "the emulator should have 127 versions, has $(wc -l <"$T/want")"
+delivered_versions "$T/out.jsonl" >"$T/got"
+same_versions "$T/want" "$T/got" || fail "the working output did not get the 7 new alerts exactly once"
 ! grep -qF "$(cat "$T/secret")" "$T/status.txt" "$T/status.json" "$T/once.err" "$T/once3.err" || fail "secret printed"
 echo "status: table and JSON with outbox depth and deliveries today"

@@ -47,6 +47,9 @@ plain=$(get "$T" "$A?\$top=2000" | jq '[.value[] | select(.serviceSource == "unk
 real=$(get "$T" "$A?\$top=2000" -H 'Prefer: include-unknown-enum-members' |
     jq '[.value[] | select(.serviceSource == "microsoftSentinel" or .serviceSource == "microsoftDefenderForCloud")] | length')
 [ "$plain" -gt 0 ] && [ "$plain" = "$real" ] || fail "enum-unknown: $plain unknownFutureValue, $real with Prefer"
+get "$T" "$A?\$top=2000" | jq -e '[.value[].evidence[] | select(."@odata.type" == "#microsoft.graph.security.azureResourceEvidence") |
+    .resourceId | test("^/subscriptions/[0-9a-f-]{36}/resourceGroups/.*/storageAccounts/st[0-9a-f]{12}$")] | length > 0 and all' \
+    >/dev/null || fail "enum-unknown: no evidence of a type older clients do not know"
 S=$(token v1 https://graph.windows.net)
 get "$S" '/siem/api/alerts?ago=P2D&limit=5' | jq -e 'all(.[]; has("IPAddress") and has("URL") and has("ReportId") and
     has("ThreatFamilyName") and has("InternalIPV4List") and (has("IpAddress") | not))' >/dev/null ||

@@ -65,6 +65,26 @@ for n, line in enumerate(open(sys.argv[1], "rb"), 1):
     done
 done
 
+# The examples in docs/formats.md are golden files: "<!-- golden: F -->"
+# followed by a fenced block that must equal tests/golden/F.
+if [ -f "$src/docs/formats.md" ] && [ "${MDS_GOLDEN_UPDATE:-0}" != 1 ]; then
+    if ! python3 - "$src/docs/formats.md" "$golden" <<'EOF'
+import re, sys
+doc, golden = open(sys.argv[1], encoding='utf-8').read(), sys.argv[2]
+found = 0
+for m in re.finditer(r'<!-- golden: (\S+) -->\n```\n(.*?)\n```', doc, re.S):
+    found += 1
+    want = open(golden + '/' + m.group(1), encoding='utf-8').read().rstrip('\n')
+    if m.group(2) != want:
+        sys.exit('docs/formats.md: the example for %s differs from the golden file' % m.group(1))
+if found < 4:
+    sys.exit('docs/formats.md: expected 4 golden examples, found %d' % found)
+EOF
+    then
+        fail=1
+    fi
+fi
+
 if [ "$cases" -lt 20 ]; then
     echo "FAIL: only $cases golden cases found under $golden"
     fail=1

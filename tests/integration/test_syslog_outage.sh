@@ -10,9 +10,10 @@ source "$(dirname "$0")/outputs_lib.sh"
 
 N=600
 BATCH=20
-start_fake_graph --alerts $N --pad 200
+start_emulator --alerts $N
 start_rsyslog
-fake_alerts >"$MDS_TEST_TMP/alerts.jsonl"
+expected_events "$MDS_TEST_TMP/alerts.jsonl"
+[ "$(wc -l <"$MDS_TEST_TMP/alerts.jsonl")" -eq $N ] || fail "expected $N alerts from the emulator"
 
 outputs="[output rs-tcp]
 type = syslog
@@ -49,7 +50,10 @@ wait_for 120 running_and lines_at_least $N "$RS_DIR/tcp.log" "$RS_DIR/tls.log" |
 wait_for 30 bash -c "\"$MDESIEM\" status -c \"$MDS_TEST_TMP/mdesiem.ini\" --json |
     jq -e '[.outputs[].outbox_records] | add == 0' >/dev/null" || fail "the outbox did not drain"
 kill -TERM "$RUN_PID"
-wait "$RUN_PID" || fail "run did not exit cleanly on SIGTERM"
+rc=0
+wait "$RUN_PID" || rc=$?
+forget_pid "$RUN_PID"
+[ $rc -eq 0 ] || fail "run did not exit cleanly on SIGTERM"
 sleep 0.5
 for f in tcp tls; do
     r=$(python3 "$(dirname "$0")/check_syslog.py" "$RS_DIR/$f.log" "$MDS_TEST_TMP/alerts.jsonl" \

@@ -30,7 +30,8 @@ struct harness {
 
 /* Parses `ini`, validates section [output NAME] and creates the output.
  * Returns what create (or validation) returned; err says why. */
-static inline mds_err harness_open(struct harness *h, const char *ini, const char *name, char *err, size_t errlen)
+static inline mds_err harness_open(struct harness *h, const char *ini, const char *name, char *err,
+                                   size_t errlen)
 {
     memset(h, 0, sizeof *h);
     mds_buf_init(&h->data, 0);
@@ -88,11 +89,14 @@ static inline void harness_add(struct harness *h, const char *id, mds_ticks vers
     mds_buf_append(&h->store, id, strlen(id) + 1);
     h->body_off[r] = h->store.len;
     mds_buf_append(&h->store, body, strlen(body) + 1);
-    h->recs[r] = (struct mds_record){.source = "test", .id_len = strlen(id), .version = version,
-                                     .ingest_time = version, .body_len = strlen(body)};
+    h->recs[r] = (struct mds_record){.source = "test",
+                                     .id_len = strlen(id),
+                                     .version = version,
+                                     .ingest_time = version,
+                                     .body_len = strlen(body)};
     for (size_t i = 0; i < nevents; i++) {
-        h->events[h->count++] = (struct mds_event){.off = h->data.len, .len = strlen(events[i]),
-                                                   .rec = &h->recs[r], .part = (unsigned)i};
+        h->events[h->count++] = (struct mds_event){
+            .off = h->data.len, .len = strlen(events[i]), .rec = &h->recs[r], .part = (unsigned)i};
         mds_buf_puts(&h->data, events[i]);
         mds_buf_putc(&h->data, '\n');
     }
@@ -116,8 +120,9 @@ static inline mds_err harness_deliver(struct harness *h, int64_t *retry_after, c
     struct mds_batch b = {.data = h->data.data, .len = h->data.len, .events = h->events, .count = h->count};
     int64_t ra = -1;
     err[0] = '\0';
-    mds_err rc = h->out.type->deliver_batch ? h->out.type->deliver_batch(&h->out, &b, &ra, err, errlen)
-                                            : h->out.type->deliver(&h->out, b.data, b.len, b.count, &ra, err, errlen);
+    mds_err rc = h->out.type->deliver_batch
+                     ? h->out.type->deliver_batch(&h->out, &b, &ra, err, errlen)
+                     : h->out.type->deliver(&h->out, b.data, b.len, b.count, &ra, err, errlen);
     if (retry_after)
         *retry_after = ra;
     return rc;

@@ -113,6 +113,34 @@ static void test_missing_and_dangling(void **state)
     mds_conf_destroy(conf);
 }
 
+static void test_leef_delimiter(void **state)
+{
+    (void)state;
+    char err[1024], text[512];
+    struct mds_conf *conf = NULL;
+    struct mds_engine *e = NULL;
+    struct mds_engine_opts opts = {0};
+    const char *bad[] = {"|", "0x0A", "=", "xZZ"}, *good[] = {"^", "x09", "tab"};
+    setenv("MDS_TEST_SECRET", "x", 1);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0] + sizeof good / sizeof good[0]; i++) {
+        int is_bad = i < sizeof bad / sizeof bad[0];
+        const char *d = is_bad ? bad[i] : good[i - sizeof bad / sizeof bad[0]];
+        snprintf(text, sizeof text, "[output q]\ntype = stdout\nformat = leef\nleef_delimiter = %s\n[source s]\n"
+                 "type = graph\noutputs = q\ntenant_id = t\nclient_id = c\nclient_secret_env = MDS_TEST_SECRET\n", d);
+        assert_int_equal(mds_conf_parse_string(text, "l.ini", &conf, err, sizeof err), MDS_OK);
+        mds_err rc = mds_engine_create(conf, &opts, &e, err, sizeof err);
+        if (is_bad) {
+            assert_int_equal(rc, MDS_ERR_CONFIG);
+            assert_non_null(strstr(err, "l.ini:4:"));
+        } else {
+            assert_int_equal(rc, MDS_OK);
+        }
+        mds_engine_destroy(e);
+        e = NULL;
+        mds_conf_destroy(conf);
+    }
+}
+
 static void test_syntax_errors(void **state)
 {
     (void)state;
@@ -185,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_valid),          cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_bad_values),     cmocka_unit_test(test_inline_secret_refused),
         cmocka_unit_test(test_missing_and_dangling), cmocka_unit_test(test_syntax_errors),
+        cmocka_unit_test(test_leef_delimiter),
         cmocka_unit_test(test_secret_file),    cmocka_unit_test(test_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,39 @@ static void test_updates_and_clock(void **state)
     mds_emu_universe_finish(&u);
 }
 
+/* The JSON writer's own timestamp and integer formatting equals the
+ * core formatter's and printf's, across leap years and centuries. */
+static void test_writer_formats(void **state)
+{
+    (void)state;
+    struct mds_emu_rng r = {99};
+    struct mds_buf b;
+    struct mds_emu_jw w;
+    char want[64], core[40];
+    mds_buf_init(&b, 0);
+    for (int i = 0; i < 20000; i++) {
+        mds_ticks t = (mds_ticks)mds_emu_rng_below(&r, (uint64_t)INT64_C(2534023008000000000));
+        if (i < 4)
+            t = (mds_ticks[]){0, INT64_C(9512640000000000), INT64_C(2534023007999999999), 1}[i];
+        int64_t v = (int64_t)mds_emu_rng_next(&r);
+        mds_buf_reset(&b);
+        mds_emu_jw_init(&w, &b);
+        mds_emu_jw_time(&w, NULL, t);
+        mds_emu_jw_int(&w, NULL, v);
+        mds_time_format(t, 7, core, sizeof core);
+        snprintf(want, sizeof want, "\"%s\",%lld", core, (long long)v);
+        assert_int_equal(w.err, MDS_OK);
+        assert_string_equal(b.data, want);
+    }
+    mds_buf_reset(&b);
+    mds_emu_jw_init(&w, &b);
+    mds_emu_jw_int(&w, NULL, INT64_MIN);
+    mds_emu_jw_str(&w, "k", "plain");
+    mds_emu_jw_str(&w, "e", "tab\tq\"\xc3\xbc");
+    assert_string_equal(b.data, "-9223372036854775808,\"k\":\"plain\",\"e\":\"tab\\tq\\\"\xc3\xbc\"");
+    mds_buf_finish(&b);
+}
+
 static void assert_ordered(const struct mds_emu_universe *u)
 {
     for (size_t i = 1; i < u->n; i++) {
@@ -305,7 +339,7 @@ int main(void)
         cmocka_unit_test(test_determinism),         cmocka_unit_test(test_shape),
         cmocka_unit_test(test_ordering_and_select), cmocka_unit_test(test_updates_and_clock),
         cmocka_unit_test(test_same_timestamp),      cmocka_unit_test(test_late_arrival),
-        cmocka_unit_test(test_incidents),
+        cmocka_unit_test(test_incidents),           cmocka_unit_test(test_writer_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

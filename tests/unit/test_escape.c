@@ -65,17 +65,22 @@ static void test_utf8(void **state)
 {
     (void)state;
     /* valid multi-byte sequences pass unchanged */
-    CHECK(mds_cef_escape_value, "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+    CHECK(mds_cef_escape_value, "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+          "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
     /* invalid bytes are read as Latin-1 */
     CHECK(mds_cef_escape_value, "caf\xE9", "caf\xC3\xA9");
     CHECK(mds_cef_escape_value, "\xFF", "\xC3\xBF");
-    CHECK(mds_cef_escape_value, "\xE2\x82", "\xC3\xA2\xC2\x82");                      /* truncated */
-    CHECK(mds_cef_escape_value, "\xC0\xAF", "\xC3\x80\xC2\xAF");                      /* overlong */
-    CHECK(mds_cef_escape_value, "\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xC2\x80");          /* surrogate */
-    CHECK(mds_cef_escape_value, "\x80=", "\xC2\x80\\=");                                /* stray continuation */
+    CHECK(mds_cef_escape_value, "\xE2\x82", "\xC3\xA2\xC2\x82");             /* truncated */
+    CHECK(mds_cef_escape_value, "\xC0\xAF", "\xC3\x80\xC2\xAF");             /* overlong */
+    CHECK(mds_cef_escape_value, "\xED\xA0\x80", "\xC3\xAD\xC2\xA0\xC2\x80"); /* surrogate */
+    CHECK(mds_cef_escape_value, "\x80=", "\xC2\x80\\=");                     /* stray continuation */
     CHECK(mds_leef_escape_header, "\xE9|", "\xC3\xA9\xC2\xA6");
-    assert_int_equal(mds_utf8_seq_len((const unsigned char *)"\xF4\x90\x80\x80", (const unsigned char *)"\xF4\x90\x80\x80" + 4), 0);
-    assert_int_equal(mds_utf8_seq_len((const unsigned char *)"\xF4\x8F\xBF\xBF", (const unsigned char *)"\xF4\x8F\xBF\xBF" + 4), 4);
+    assert_int_equal(mds_utf8_seq_len((const unsigned char *)"\xF4\x90\x80\x80",
+                                      (const unsigned char *)"\xF4\x90\x80\x80" + 4),
+                     0);
+    assert_int_equal(mds_utf8_seq_len((const unsigned char *)"\xF4\x8F\xBF\xBF",
+                                      (const unsigned char *)"\xF4\x8F\xBF\xBF" + 4),
+                     4);
 }
 
 static void test_leef(void **state)
@@ -107,7 +112,8 @@ static void test_delimiters(void **state)
     assert_int_equal(c, '\t');
     assert_int_equal(mds_leef_delimiter_parse("x", &c), MDS_OK); /* the letter x itself */
     assert_int_equal(c, 'x');
-    const char *bad[] = {"", "|", "=", "x0a", "x0d", "x7c", "x3d", "x80", "xA6", "ab", "x12345", "0x", "xZZ", "x00"};
+    const char *bad[] = {"",    "|",   "=",  "x0a",    "x0d", "x7c", "x3d",
+                         "x80", "xA6", "ab", "x12345", "0x",  "xZZ", "x00"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(mds_leef_delimiter_parse(bad[i], &c), MDS_ERR_ARG);
     char s[8];
@@ -152,7 +158,7 @@ static void test_safe_cut(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cef_header), cmocka_unit_test(test_cef_value), cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_cef_header), cmocka_unit_test(test_cef_value),  cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_leef),       cmocka_unit_test(test_delimiters), cmocka_unit_test(test_ceiling),
         cmocka_unit_test(test_safe_cut),
     };

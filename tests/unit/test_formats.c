@@ -34,14 +34,56 @@ static const char graph_alert[] =
 
 /* The S1 sample's keys, in order: the test's own copy of spec 1.5. */
 static const char *const s1_keys[50] = {
-    "AlertTime", "ComputerDnsName", "AlertTitle", "Category", "Severity", "AlertId", "Actor", "LinkToWDATP",
-    "IocName", "IocValue", "CreatorIocName", "CreatorIocValue", "Sha1", "FileName", "FilePath", "IpAddress",
-    "Url", "IoaDefinitionId", "UserName", "AlertPart", "FullId", "LastProcessedTimeUtc", "ThreatCategory",
-    "ThreatFamily", "ThreatName", "RemediationAction", "RemediationIsSuccess", "Source", "Md5", "Sha256",
-    "WasExecutingWhileDetected", "UserDomain", "LogOnUsers", "MachineDomain", "MachineName",
-    "InternalIPv4List", "InternalIPv6List", "FileHash", "DeviceID", "MachineGroup", "Description",
-    "DeviceCreatedMachineTags", "CloudCreatedMachineTags", "CommandLine", "IncidentLinkToWDATP", "ReportID",
-    "LinkToMTP", "IncidentLinkToMTP", "ExternalId", "IocUniqueId",
+    "AlertTime",
+    "ComputerDnsName",
+    "AlertTitle",
+    "Category",
+    "Severity",
+    "AlertId",
+    "Actor",
+    "LinkToWDATP",
+    "IocName",
+    "IocValue",
+    "CreatorIocName",
+    "CreatorIocValue",
+    "Sha1",
+    "FileName",
+    "FilePath",
+    "IpAddress",
+    "Url",
+    "IoaDefinitionId",
+    "UserName",
+    "AlertPart",
+    "FullId",
+    "LastProcessedTimeUtc",
+    "ThreatCategory",
+    "ThreatFamily",
+    "ThreatName",
+    "RemediationAction",
+    "RemediationIsSuccess",
+    "Source",
+    "Md5",
+    "Sha256",
+    "WasExecutingWhileDetected",
+    "UserDomain",
+    "LogOnUsers",
+    "MachineDomain",
+    "MachineName",
+    "InternalIPv4List",
+    "InternalIPv6List",
+    "FileHash",
+    "DeviceID",
+    "MachineGroup",
+    "Description",
+    "DeviceCreatedMachineTags",
+    "CloudCreatedMachineTags",
+    "CommandLine",
+    "IncidentLinkToWDATP",
+    "ReportID",
+    "LinkToMTP",
+    "IncidentLinkToMTP",
+    "ExternalId",
+    "IocUniqueId",
 };
 
 struct run {
@@ -67,7 +109,8 @@ static void run_finish(struct run *r)
 
 static mds_err render(struct run *r, const char *fmt, enum mds_input_kind kind, const char *body)
 {
-    struct mds_record rec = {.source = "test", .kind = kind, .id = "", .body = body, .body_len = strlen(body)};
+    struct mds_record rec = {
+        .source = "test", .kind = kind, .id = "", .body = body, .body_len = strlen(body)};
     const struct mds_format *f = mds_format_find(fmt);
     assert_non_null(f);
     return f->render(&r->ctx, &r->opts, &rec, &r->out, r->err, sizeof r->err);
@@ -100,8 +143,9 @@ static void test_legacy_all_fields_in_order(void **state)
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Category"), "Execution"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Source"), "EDR"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "ThreatCategory"), "T1, T2"));
-    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "FileName"), "x.dll")); /* most relevant: malicious file */
-    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Md5"), ""));           /* seed: not supported */
+    assert_true(
+        mds_json_streq(&j, mds_json_find(&j, 0, "FileName"), "x.dll")); /* most relevant: malicious file */
+    assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "Md5"), ""));   /* seed: not supported */
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "CommandLine"), "cmd /c x=1"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "MachineName"), "pc1"));
     assert_true(mds_json_streq(&j, mds_json_find(&j, 0, "MachineDomain"), "contoso.com"));
@@ -141,7 +185,8 @@ static void test_cef_header_and_extension(void **state)
     struct run r;
     run_init(&r);
     assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, graph_alert), MDS_OK);
-    const char *want = "CEF:0|Microsoft|Microsoft Defender ATP|2.0|det-1|T\\|itle\\\\x end|9|rt=1619525967721 ";
+    const char *want =
+        "CEF:0|Microsoft|Microsoft Defender ATP|2.0|det-1|T\\|itle\\\\x end|9|rt=1619525967721 ";
     assert_memory_equal(r.out.data, want, strlen(want));
     assert_non_null(strstr(r.out.data, " msg=a\\=b c "));
     assert_non_null(strstr(r.out.data, " cs2Label=CommandLine cs2=cmd /c x\\=1 "));
@@ -236,15 +281,42 @@ static void test_max_event_too_small(void **state)
     run_finish(&r);
 }
 
+/* The output buffer's own ceiling is never a reason to cut: an event
+ * (or its parts) that does not fit is refused and nothing of the record
+ * stays in the buffer; with room, the parts are written. */
+static void test_output_ceiling(void **state)
+{
+    (void)state;
+    char body[6000];
+    char desc[4001];
+    memset(desc, 'x', 4000);
+    desc[4000] = '\0';
+    snprintf(body, sizeof body, "{\"id\":\"c\",\"title\":\"t\",\"description\":\"%s\"}", desc);
+    struct run r;
+    run_init(&r);
+    r.out.max = 3000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_ERR_LIMIT);
+    assert_int_equal(r.out.len, 0);
+    r.opts.max_event = 1000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_ERR_LIMIT); /* 5 parts > 3000 bytes */
+    assert_int_equal(r.out.len, 0);
+    r.out.max = 8000;
+    assert_int_equal(render(&r, "cef", MDS_INPUT_GRAPH, body), MDS_OK);
+    assert_true(count_lines(&r.out) >= 5);
+    run_finish(&r);
+}
+
 static void test_leef_delimiter(void **state)
 {
     (void)state;
     struct run r;
     run_init(&r);
     r.opts.leef_delimiter = '^';
-    assert_int_equal(render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a^b\",\"title\":\"x|y\",\"severity\":\"medium\"}"),
-                     MDS_OK);
-    assert_string_equal(r.out.data, "LEEF:2.0|Microsoft|Defender XDR|1.0|x\xC2\xA6y|^|sev=6^externalId=a b\n");
+    assert_int_equal(
+        render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a^b\",\"title\":\"x|y\",\"severity\":\"medium\"}"),
+        MDS_OK);
+    assert_string_equal(r.out.data,
+                        "LEEF:2.0|Microsoft|Defender XDR|1.0|x\xC2\xA6y|^|sev=6^externalId=a b\n");
     mds_buf_reset(&r.out);
     r.opts.leef_delimiter = '\t';
     assert_int_equal(render(&r, "leef", MDS_INPUT_GRAPH, "{\"id\":\"a\\tb\"}"), MDS_OK);
@@ -297,7 +369,8 @@ static void test_pretokenised_same_output(void **state)
         int rec = mds_json_find(&j, 0, "value") + 1;
         struct mds_record r = {.source = "test", .kind = MDS_INPUT_GRAPH, .id = "", .json = &j, .root = rec};
         r.body = mds_json_raw(&j, rec, &r.body_len);
-        assert_int_equal(mds_format_find(fmts[f])->render(&b.ctx, &b.opts, &r, &b.out, b.err, sizeof b.err), MDS_OK);
+        assert_int_equal(mds_format_find(fmts[f])->render(&b.ctx, &b.opts, &r, &b.out, b.err, sizeof b.err),
+                         MDS_OK);
         assert_int_equal(a.out.len, b.out.len);
         assert_memory_equal(a.out.data, b.out.data, a.out.len);
         mds_json_finish(&j);
@@ -350,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_split_evidence_children),
         cmocka_unit_test(test_oversize_parts),
         cmocka_unit_test(test_max_event_too_small),
+        cmocka_unit_test(test_output_ceiling),
         cmocka_unit_test(test_leef_delimiter),
         cmocka_unit_test(test_ecs_table_grouped),
         cmocka_unit_test(test_pretokenised_same_output),

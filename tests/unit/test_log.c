@@ -165,9 +165,15 @@ static void test_progress_line(void **state)
     char line[512];
     mds_ticks now = INT64_C(17000000000) * MDS_TICKS_PER_SEC;
     struct mds_progress_sample s = {
-        .name = "defender-prod", .pages = 12, .fetched = 12000, .accepted = 11990,
-        .now = now, .now_ms = 100000, .elapsed_ms = 10000,
-        .cursor_first = now - 10 * 3600 * MDS_TICKS_PER_SEC, .cursor_first_ms = 92000,
+        .name = "defender-prod",
+        .pages = 12,
+        .fetched = 12000,
+        .accepted = 11990,
+        .now = now,
+        .now_ms = 100000,
+        .elapsed_ms = 10000,
+        .cursor_first = now - 10 * 3600 * MDS_TICKS_PER_SEC,
+        .cursor_first_ms = 92000,
         .cursor = now - 2 * 3600 * MDS_TICKS_PER_SEC,
     };
     /* 8 hours of cursor in 8 s: 2 hours left take 2 s */

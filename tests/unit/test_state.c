@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,12 +146,109 @@ static void test_refuses_foreign_files(void **state)
     assert_int_equal(mds_db_open(path, 0, &db, err, sizeof err), MDS_ERR_STATE);
 }
 
+/* A commit that fails for lack of space reports SQLite's reason (it used
+ * to report "cannot rollback - no transaction is active", from the
+ * ROLLBACK after a COMMIT SQLite had already rolled back), leaves the
+ * cursor where it was, and works again once there is room. The full disk
+ * is a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored). */
+static void test_full_disk_keeps_reason_and_cursor(void **state)
+{
+    (void)state;
+    struct mds_db *db;
+    char err[256];
+    size_t accepted;
+    const char *routes[] = {"a"};
+    static char big[256 * 1024];
+    struct rlimit old, lim;
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
+    struct mds_item first = item("x", 1, "{}");
+    mds_ticks c1 = 1, c2 = 2, cursor = 0;
+    assert_int_equal(mds_db_commit_page(db, "src", 0, routes, 1, &first, 1, &c1, &accepted), MDS_OK);
+
+    memset(big, 'a', sizeof big - 1);
+    struct mds_item page[16];
+    char ids[16][8];
+    for (int i = 0; i < 16; i++) {
+        snprintf(ids[i], sizeof ids[i], "b%d", i);
+        page[i] = item(ids[i], 2, big);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 1 << 20; /* the page needs 4 MiB */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    mds_err rc = mds_db_commit_page(db, "src", 0, routes, 1, page, 16, &c2, &accepted);
+    const char *msg = mds_db_errmsg(db);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(rc, MDS_ERR_STATE);
+    assert_int_equal(accepted, 0);
+    assert_null(strstr(msg, "no transaction"));
+    assert_non_null(strstr(msg, "disk"));
+    assert_int_equal(mds_db_cursor(db, "src", &cursor), MDS_OK);
+    assert_int_equal(cursor, c1);
+    /* room again: the same page goes in, and the cursor moves */
+    assert_int_equal(mds_db_commit_page(db, "src", 0, routes, 1, page, 16, &c2, &accepted), MDS_OK);
+    assert_int_equal(accepted, 16);
+    assert_int_equal(mds_db_cursor(db, "src", &cursor), MDS_OK);
+    assert_int_equal(cursor, c2);
+    mds_db_close(db);
+}
+
+/* A state file cut to 0 bytes is refused, never taken for a new one (that
+ * silently reset every cursor), and stays 0 bytes; a file with a damaged
+ * page passes mds_db_open (which reads only meta) but not mds_db_verify. */
+static void test_refuses_empty_and_damaged(void **state)
+{
+    (void)state;
+    struct mds_db *db;
+    char err[512];
+    size_t accepted;
+    const char *routes[] = {"a"};
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_ERR_STATE);
+    assert_non_null(strstr(err, "empty"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    unlink(path);
+
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
+    struct mds_item it = item("x", 1, "{}");
+    mds_ticks c = 1;
+    assert_int_equal(mds_db_commit_page(db, "src", 0, routes, 1, &it, 1, &c, &accepted), MDS_OK);
+    assert_int_equal(mds_db_verify(db, path, err, sizeof err), MDS_OK);
+    mds_db_close(db);
+    /* overwrite the header of page 4 (the cursors table's root) */
+    char p2[80];
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    assert_int_equal(access(p2, F_OK), -1); /* checkpointed on close */
+    f = fopen(path, "r+b");
+    assert_non_null(f);
+    char junk[64];
+    memset(junk, 0xa5, sizeof junk);
+    /* the page size is bytes 16-17 of the SQLite header, big-endian */
+    unsigned char hdr[18];
+    assert_int_equal(fread(hdr, 1, sizeof hdr, f), sizeof hdr);
+    long page = hdr[16] << 8 | hdr[17];
+    assert_int_equal(fseek(f, 3 * page, SEEK_SET), 0);
+    assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+    fclose(f);
+    assert_int_equal(mds_db_open(path, 1, &db, err, sizeof err), MDS_OK);
+    assert_int_equal(mds_db_verify(db, path, err, sizeof err), MDS_ERR_STATE);
+    assert_non_null(strstr(err, "corrupted"));
+    mds_db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_dedupe_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_foreign_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk_keeps_reason_and_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_empty_and_damaged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ static int teardown(void **state)
 }
 
 struct seen {
-    int64_t src_outbox[2], src_today[2]; /* "s1", "s2" */
+    int64_t src_outbox[2], src_today[2];  /* "s1", "s2" */
     int64_t out_today[2], out_pending[2]; /* "a", "b" */
 };
 

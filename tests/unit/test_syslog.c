@@ -68,11 +68,13 @@ static size_t read_some(int fd, char *buf, size_t size, size_t want)
 
 /* ---- configurations ---- */
 
-static mds_err open_syslog(struct harness *h, const char *address, const char *extra, char *err, size_t errlen)
+static mds_err open_syslog(struct harness *h, const char *address, const char *extra, char *err,
+                           size_t errlen)
 {
     char ini[2048];
-    snprintf(ini, sizeof ini, "[output s]\ntype = syslog\naddress = %s\nhostname = testhost\ntimeout = 5S\n%s\n",
-             address, extra ? extra : "");
+    snprintf(ini, sizeof ini,
+             "[output s]\ntype = syslog\naddress = %s\nhostname = testhost\ntimeout = 5S\n%s\n", address,
+             extra ? extra : "");
     return harness_open(h, ini, "s", err, errlen);
 }
 
@@ -95,7 +97,8 @@ static const char *check_5424(const char *m, int pri, const char *payload)
     assert_memory_equal(m, want, strlen(want));
     m += strlen(want);
     /* 2026-11-24T07:58:36.265Z */
-    assert_true(strlen(m) > 25 && m[4] == '-' && m[10] == 'T' && m[19] == '.' && m[23] == 'Z' && m[24] == ' ');
+    assert_true(strlen(m) > 25 && m[4] == '-' && m[10] == 'T' && m[19] == '.' && m[23] == 'Z' &&
+                m[24] == ' ');
     m += 25;
     const char *rest = " - - - ";
     assert_memory_equal(m, "testhost mdesiem", 16);
@@ -148,11 +151,13 @@ static void test_tcp_newline_rfc3164(void **state)
     char err[512], addr[64], buf[65536];
     int port, lfd = listen_on(SOCK_STREAM, &port);
     snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", port);
-    assert_int_equal(open_syslog(&h, addr, "protocol = rfc3164\nframing = newline\nfacility = auth\n"
-                                           "severity = warning\napp_name = mds",
+    assert_int_equal(open_syslog(&h, addr,
+                                 "protocol = rfc3164\nframing = newline\nfacility = auth\n"
+                                 "severity = warning\napp_name = mds",
                                  err, sizeof err),
                      MDS_OK);
-    const char *ev[] = {"CEF:0|Microsoft|Defender|1|id|name|9|cs1=a b", "CEF:0|Microsoft|Defender|1|id|name|9|cs1=c"};
+    const char *ev[] = {"CEF:0|Microsoft|Defender|1|id|name|9|cs1=a b",
+                        "CEF:0|Microsoft|Defender|1|id|name|9|cs1=c"};
     harness_add(&h, "a1", 1, alert_high, ev, 2); /* evidence split: two events of one record */
     assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
     int cfd = accept_within(lfd, 2000);
@@ -166,11 +171,28 @@ static void test_tcp_newline_rfc3164(void **state)
         *nl = '\0';
         /* <36>Nov 24 07:58:36 testhost mds: CEF... (auth = 4, warning = 4) */
         assert_memory_equal(line, "<36>", 4);
-        assert_true(line[7] == ' ' && line[10] == ' ' && line[13] == ':' && line[16] == ':' && line[19] == ' ');
+        assert_true(line[7] == ' ' && line[10] == ' ' && line[13] == ':' && line[16] == ':' &&
+                    line[19] == ' ');
         assert_string_equal(line + 20, i == 0 ? "testhost mds: CEF:0|Microsoft|Defender|1|id|name|9|cs1=a b"
                                               : "testhost mds: CEF:0|Microsoft|Defender|1|id|name|9|cs1=c");
     }
     assert_int_equal(line - buf, (long)n);
+    close(cfd);
+    harness_close(&h);
+
+    /* app_name = -: no TAG, the event right after the host (CEF as ArcSight reads it) */
+    assert_int_equal(open_syslog(&h, addr,
+                                 "protocol = rfc3164\nframing = newline\napp_name = -\nseverity = info", err,
+                                 sizeof err),
+                     MDS_OK);
+    harness_add(&h, "a1", 1, alert_high, ev, 1);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
+    cfd = accept_within(lfd, 2000);
+    assert_true(cfd >= 0);
+    n = read_some(cfd, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_memory_equal(buf, "<134>", 5);
+    assert_string_equal(buf + 21, "testhost CEF:0|Microsoft|Defender|1|id|name|9|cs1=a b\n");
     close(cfd);
     close(lfd);
     harness_close(&h);
@@ -277,6 +299,8 @@ struct tls_server {
     int handshake_ok;
 };
 
+static int require_client_cert; /* the next TLS server demands a certificate signed by ca.pem */
+
 static void *tls_serve(void *arg)
 {
     struct tls_server *t = arg;
@@ -299,14 +323,20 @@ static void *tls_serve(void *arg)
 static void make_certs(void)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd %s && for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out "
-             "$ca.pem -days 2 -subj /CN=$ca >/dev/null 2>&1 || exit 1; done && "
-             "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost >/dev/null 2>&1 && "
-             "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' >ext && "
-             "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
-             "-extfile ext >/dev/null 2>&1",
-             tmpdir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd %s && for ca in ca other; do openssl req -x509 -newkey rsa:2048 -nodes -keyout $ca.key -out "
+        "$ca.pem -days 2 -subj /CN=$ca >/dev/null 2>&1 || exit 1; done && "
+        "openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost "
+        ">/dev/null 2>&1 && "
+        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' >ext && "
+        "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 "
+        "-extfile ext >/dev/null 2>&1 && "
+        "for c in cli:ca rogue:other; do n=${c%%:*}; signer=${c#*:}; "
+        "openssl req -newkey rsa:2048 -nodes -keyout $n.key -out $n.csr -subj /CN=mdesiem >/dev/null 2>&1 && "
+        "openssl x509 -req -in $n.csr -CA $signer.pem -CAkey $signer.key -CAcreateserial -out $n.pem "
+        "-days 2 >/dev/null 2>&1 || exit 1; done",
+        tmpdir);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -319,6 +349,11 @@ static void start_tls_server(struct tls_server *t, int *port, pthread_t *th)
     t->ctx = SSL_CTX_new(TLS_server_method());
     assert_int_equal(SSL_CTX_use_certificate_file(t->ctx, cert, SSL_FILETYPE_PEM), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey_file(t->ctx, key, SSL_FILETYPE_PEM), 1);
+    if (require_client_cert) {
+        snprintf(cert, sizeof cert, "%s/ca.pem", tmpdir);
+        assert_int_equal(SSL_CTX_load_verify_locations(t->ctx, cert, NULL), 1);
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
     t->lfd = listen_on(SOCK_STREAM, port);
     assert_int_equal(pthread_create(th, NULL, tls_serve, t), 0);
 }
@@ -382,9 +417,38 @@ static void test_tls_wrong_ca_and_name(void **state)
     assert_int_equal(t.n, 0);
     assert_non_null(strstr(err, "siem.example"));
     /* insecure skips both checks */
-    assert_int_equal(tls_round("localhost", "insecure = true\nserver_name = siem.example", &t, err, sizeof err),
-                     MDS_OK);
+    assert_int_equal(
+        tls_round("localhost", "insecure = true\nserver_name = siem.example", &t, err, sizeof err), MDS_OK);
     assert_true(t.n > 0);
+}
+
+/* A receiver that demands a client certificate: ours (signed by its CA)
+ * is accepted; none, or one from another CA, is a permanent error and
+ * nothing is delivered - also with TLS 1.3, where the refusal of a
+ * missing certificate only comes after the handshake. */
+static void test_tls_client_certificate(void **state)
+{
+    (void)state;
+    struct tls_server t;
+    char err[512], extra[512];
+    require_client_cert = 1;
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/cli.pem\nkey_file = %s/cli.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_OK);
+    assert_true(t.handshake_ok && t.n > 0);
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem", tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_ERR_AUTH);
+    assert_int_equal(t.n, 0);
+    assert_non_null(strstr(err, "cert_file"));
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/rogue.pem\nkey_file = %s/rogue.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err), MDS_ERR_AUTH);
+    assert_int_equal(t.n, 0);
+    snprintf(extra, sizeof extra, "ca_file = %s/ca.pem\ncert_file = %s/cli.pem\nkey_file = %s/rogue.key",
+             tmpdir, tmpdir, tmpdir);
+    assert_int_equal(tls_round("localhost", extra, &t, err, sizeof err),
+                     MDS_ERR_CONFIG); /* key does not match */
+    require_client_cert = 0;
 }
 
 static int setup(void **state)
@@ -418,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tls_verified),
         cmocka_unit_test(test_tls_wrong_ca_and_name),
+        cmocka_unit_test(test_tls_client_certificate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""A minimal stand-in for Microsoft Graph alerts_v2, so output tests can run
+"""Serves crafted (hostile) alert payloads through the Graph alerts_v2 shape.
+
+Used only by test_rel_hostile.sh: the emulator generates realistic alerts,
+but this test needs exact bytes built to break formats and framing.
+Originally a minimal stand-in for Microsoft Graph alerts_v2, so output tests can run
 the real binary end to end (graph source -> outbox -> output) without the
 emulator: a token endpoint and GET /v1.0/security/alerts_v2 honouring
 `$filter=lastUpdateDateTime ge T`, `$orderby`, `$top` and `$skip`.
@@ -9,7 +13,11 @@ through high/medium/low/informational, a title with characters formats
 must escape, and `--pad N` bytes of description. POST /_fake/add?count=N
 adds alerts; GET /_fake/alerts returns every alert as JSON lines.
 
-Usage: fake_graph.py --port-file FILE [--alerts N] [--pad BYTES]
+--alerts-file FILE serves the alerts of FILE instead (one JSON object per
+line, sent byte for byte, so it may hold what json.dumps cannot make:
+invalid UTF-8, for one).
+
+Usage: fake_graph.py --port-file FILE [--alerts N] [--pad BYTES] [--alerts-file FILE]
 Binds 127.0.0.1 on a free port and writes it to FILE. Stops by itself
 after --lifetime seconds (default 900) so a failed test never leaves it
 running.
@@ -25,6 +33,7 @@ SEVERITIES = ["high", "medium", "low", "informational"]
 BASE = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) - datetime.timedelta(hours=2)
 LOCK = threading.Lock()
 ALERTS = []
+RAW = []  # --alerts-file: (lastUpdateDateTime, bytes of the object) per alert
 
 
 def stamp(t):
@@ -93,6 +102,12 @@ class Handler(BaseHTTPRequestHandler):
         since = parse_since(q["$filter"][0])
         top = int(q.get("$top", ["1000"])[0])
         skip = int(q.get("$skip", ["0"])[0])
+        if RAW:
+            match = [raw for t, raw in RAW if t >= since]
+            body = b'{"@odata.context":"fake","value":[' + b",".join(match[skip:skip + top]) + b"]"
+            if skip + top < len(match):
+                body += b',"@odata.nextLink":"http://127.0.0.1/next"'
+            return self.reply(200, body + b"}")
         with LOCK:
             match = [a for a in ALERTS if a["lastUpdateDateTime"] >= since]
         page = match[skip:skip + top]
@@ -109,8 +124,18 @@ def main():
     ap.add_argument("--alerts", type=int, default=100)
     ap.add_argument("--pad", type=int, default=100)
     ap.add_argument("--lifetime", type=float, default=900)
+    ap.add_argument("--alerts-file")
     a = ap.parse_args()
-    ALERTS.extend(make_alert(i, a.pad) for i in range(a.alerts))
+    if a.alerts_file:
+        with open(a.alerts_file, "rb") as f:
+            for line in f:
+                line = line.rstrip(b"\n")
+                if line:
+                    obj = json.loads(line.decode("utf-8", "surrogateescape"))
+                    RAW.append((obj["lastUpdateDateTime"], line))
+        RAW.sort(key=lambda r: r[0])
+    else:
+        ALERTS.extend(make_alert(i, a.pad) for i in range(a.alerts))
     SERVER = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     SERVER.pad = a.pad
     threading.Timer(a.lifetime, SERVER.shutdown).start()

@@ -1,0 +1,4 @@
+/* Fuzz target: the ecs format on arbitrary JSON objects (fuzz_format.h). */
+#include "fuzz_format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return fuzz_format("ecs", data, size); }
