@@ -6,18 +6,20 @@
 # Produces RECORDS Streaming API records (about 2.5 KB each, up to 20 per
 # message, six tables mixed) into librdkafka's mock cluster, spread over
 # enough partitions that none exceeds the ~5 MB the mock keeps, then
-# measures, RUNS times each, median reported:
-#   kcat -C -e       the topic to /dev/null, no consumer group (the baseline)
-#   kcat -G          the same as a balanced group member, as mdesiem must be
-#   mdesiem once     into a `file` output (fsync on), with a fresh state file
-#                    and consumer group per run: every record is parsed,
-#                    stored durably in the SQLite outbox, offsets committed,
-#                    written to the file and acknowledged
-# and prints records/s for each and the ratios. The mock's group
-# coordinator holds a new group's first join for 3 s (Kafka's
-# group.initial.rebalance.delay.ms); that wait is in both group figures. A
-# third mdesiem figure counts from the partition assignment to the end of
-# the stream (the "caught up" log line), i.e. without that join.
+# measures, RUNS times each, interleaved, median reported:
+#   kcat -C -e       the topic to /dev/null, partitions assigned, no group
+#                    (the ceiling of the Kafka hop)
+#   mdesiem once     `partitions = all`: the same kind of consumer, into a
+#                    `file` output (fsync on), fresh state file and group:
+#                    every record is split, written, synced, and only then
+#                    its offset committed (delivery = direct, the default)
+#   kcat -G          a balanced consumer group member to /dev/null
+#   mdesiem once     the default balanced group member, same output
+# and prints records/s for each and the ratios of like to like. The mock's
+# group coordinator holds a new group's first join for 3 s (Kafka's
+# group.initial.rebalance.delay.ms); that wait is in both group figures.
+# The "caught up" lines count from the partition assignment to the end of
+# the stream (mdesiem's log line), i.e. without the join.
 #
 # Environment: MDESIEM (default build/mdesiem), KEEP=1 keeps the temp dir.
 set -euo pipefail
@@ -58,18 +60,9 @@ print(sum(len(json.loads(l)["records"]) for l in sys.stdin if l.strip()))')
 bytes=$(kcat -C -b "$KAFKA" -t bench -o beginning -e -q | wc -c)
 echo "stream: $N records, $((bytes / 1048576)) MiB in $(grep -o '[0-9]* messages' "$tmp/mock.out") over $PARTS partitions; $RUNS runs each"
 
-for run in $(seq "$RUNS"); do
-    t0=$(now)
-    kcat -C -b "$KAFKA" -t bench -o beginning -e -q >/dev/null
-    t1=$(now)
-    elapsed "$t0" "$t1" >>"$tmp/kcat"
-
-    t0=$(now)
-    kcat -b "$KAFKA" -G "kcat-$run" -X auto.offset.reset=earliest -X enable.auto.commit=false -e -q bench >/dev/null 2>&1
-    t1=$(now)
-    elapsed "$t0" "$t1" >>"$tmp/kcatg"
-
-    d="$tmp/run$run"
+# one mdesiem run: $1 label, $2 run number, $3 extra source keys
+run_mdesiem() {
+    local d="$tmp/$1-$2"
     mkdir "$d"
     cat >"$d/bench.ini" <<CONF
 [service]
@@ -78,29 +71,71 @@ state = $d/state.db
 type = eventhub
 bootstrap = $KAFKA
 eventhub = bench
-consumer_group = mdesiem-$run
+consumer_group = mdesiem-$1-$2
 start = earliest
 eps_throttle = 0
 outputs = file
+$3
 [output file]
 type = file
 path = $d/out.jsonl
 rotate_bytes = 0
 CONF
+    local t0 t1 got
     t0=$(now)
     "$MDESIEM" once -c "$d/bench.ini" 2>"$d/log"
     t1=$(now)
-    elapsed "$t0" "$t1" >>"$tmp/mds"
+    elapsed "$t0" "$t1" >>"$tmp/mds-$1"
     got=$(wc -l <"$d/out.jsonl")
-    [ "$got" -eq "$N" ] || { echo "bench: run $run delivered $got of $N records" >&2; exit 1; }
-    sed -n 's/.*caught up: .*, \([0-9.]*\) s after the assignment.*/\1/p' "$d/log" >>"$tmp/mdsc"
+    [ "$got" -eq "$N" ] || { echo "bench: $1 run $2 delivered $got of $N records" >&2; exit 1; }
+    sed -n 's/.*caught up: .*, \([0-9.]*\) s after the assignment.*/\1/p' "$d/log" >>"$tmp/mdsc-$1"
     rm -rf "$d"
+}
+
+# a JSON row for bench/report.py: case, label, seconds
+result() {
+    [ -n "${BENCH_RESULTS:-}" ] || return 0
+    printf '{"figure":"stream","case":"%s","label":"%s","items":%s,"wall":%s,"run":%s}\n' "$1" "$2" "$N" "$3" "$4" \
+        >>"$BENCH_RESULTS"
+}
+
+if [ -n "${BENCH_COMMANDS:-}" ]; then
+    {
+        printf 'stream\t%s\n' "build/mdesiem emulate --stream-mock --topic bench --partitions $PARTS --events $N --eps 0 --seed 1"
+        printf 'stream\t%s\n' "kcat -C -b \$KAFKA -t bench -o beginning -e -q > /dev/null"
+        printf 'stream\t%s\n' "build/mdesiem once -c bench.ini   # [source bench] type = eventhub, partitions = all, start = earliest, eps_throttle = 0; [output file] type = file, rotate_bytes = 0"
+        printf 'stream\t%s\n' "kcat -b \$KAFKA -G kcat-RUN -X auto.offset.reset=earliest -X enable.auto.commit=false -e -q bench > /dev/null"
+        printf 'stream\t%s\n' "build/mdesiem once -c bench.ini   # the same without partitions: a balanced group member"
+    } >>"$BENCH_COMMANDS"
+fi
+
+for run in $(seq "$RUNS"); do
+    t0=$(now)
+    kcat -C -b "$KAFKA" -t bench -o beginning -e -q >/dev/null
+    t1=$(now)
+    elapsed "$t0" "$t1" >>"$tmp/kcat"
+    result kcat-c "kcat -C -e (assigns partitions, no group) to /dev/null" "$(elapsed "$t0" "$t1")" "$run"
+
+    t0=$(now)
+    kcat -b "$KAFKA" -G "kcat-$run" -X auto.offset.reset=earliest -X enable.auto.commit=false -e -q bench >/dev/null 2>&1
+    t1=$(now)
+    elapsed "$t0" "$t1" >>"$tmp/kcatg"
+    result kcat-g "kcat -G (balanced group member) to /dev/null" "$(elapsed "$t0" "$t1")" "$run"
+
+    run_mdesiem assigned "$run" "partitions = all"
+    result mds-assigned "mdesiem once, partitions = all -> file" "$(tail -1 "$tmp/mds-assigned")" "$run"
+    run_mdesiem group "$run" ""
+    result mds-group "mdesiem once, balanced group member -> file" "$(tail -1 "$tmp/mds-group")" "$run"
 done
 
-k=$(median <"$tmp/kcat") g=$(median <"$tmp/kcatg") m=$(median <"$tmp/mds") c=$(median <"$tmp/mdsc")
-printf '%-44s %8.3f s %10s records/s\n' "kcat -C -e (no group) to /dev/null" "$k" "$(rate "$k")"
-printf '%-44s %8.3f s %10s records/s\n' "kcat -G (consumer group) to /dev/null" "$g" "$(rate "$g")"
-printf '%-44s %8.3f s %10s records/s\n' "mdesiem once -> file (outbox, fsync)" "$m" "$(rate "$m")"
-printf '%-44s %8.3f s %10s records/s\n' "  of which assignment -> caught up" "$c" "$(rate "$c")"
-awk -v k="$k" -v g="$g" -v m="$m" 'BEGIN {
-    printf "ratio mdesiem / kcat -C: %.2f    mdesiem / kcat -G: %.2f\n", k / m, g / m }'
+k=$(median <"$tmp/kcat") g=$(median <"$tmp/kcatg")
+a=$(median <"$tmp/mds-assigned") m=$(median <"$tmp/mds-group")
+ac=$(median <"$tmp/mdsc-assigned") c=$(median <"$tmp/mdsc-group")
+printf '%-52s %8.3f s %10s records/s\n' "kcat -C -e (no group) to /dev/null" "$k" "$(rate "$k")"
+printf '%-52s %8.3f s %10s records/s\n' "mdesiem once -> file, partitions = all" "$a" "$(rate "$a")"
+printf '%-52s %8.3f s %10s records/s\n' "  of which assignment -> caught up" "$ac" "$(rate "$ac")"
+printf '%-52s %8.3f s %10s records/s\n' "kcat -G (consumer group) to /dev/null" "$g" "$(rate "$g")"
+printf '%-52s %8.3f s %10s records/s\n' "mdesiem once -> file, group member (default)" "$m" "$(rate "$m")"
+printf '%-52s %8.3f s %10s records/s\n' "  of which assignment -> caught up" "$c" "$(rate "$c")"
+awk -v k="$k" -v g="$g" -v a="$a" -v m="$m" 'BEGIN {
+    printf "ratio mdesiem (partitions = all) / kcat -C: %.2f    mdesiem (group) / kcat -G: %.2f    mdesiem (group) / kcat -C: %.2f\n", k / a, g / m, k / m }'

@@ -66,6 +66,8 @@ struct mds_source_stats {
     atomic_llong failed_cycles; /* of which failed */
 };
 
+struct mds_direct;
+
 struct mds_source {
     const struct mds_source_type *type;
     struct mds_conf_section *sec;
@@ -89,6 +91,7 @@ struct mds_source {
     char *proxy_password;
     char proxy_url[300];       /* built from proxy_server and proxy_port */
     char *routes_storage;
+    struct mds_direct *direct; /* mds_source_deliver's buffers (engine_run.c) */
 };
 
 /* One event of a batch, for outputs that need to know where each event
@@ -152,6 +155,10 @@ struct mds_output {
     int64_t spool_max;
     atomic_llong spool_bytes;
     atomic_int stopped;        /* the output thread has ended */
+    /* Held by whoever delivers to this output: its own thread draining
+     * the outbox, or a stream source delivering directly
+     * (mds_source_deliver); it also guards db, which both use. */
+    pthread_mutex_t deliver_mu;
 };
 
 struct mds_engine_opts {
@@ -200,6 +207,14 @@ mds_err mds_source_commit(struct mds_source *src, const struct mds_item *items, 
 mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream_msg *msgs, size_t nmsgs,
                                  const struct mds_item *items, size_t nitems, int dedupe, size_t *accepted,
                                  size_t *dup_msgs);
+
+/* For stream sources: delivers records straight to every output of the
+ * source, in each output's format, after the EPS throttle; MDS_OK once
+ * every output acknowledged them (transient failures are retried as the
+ * outbox's deliveries are). No outbox row is written: the broker keeps
+ * the records until the source commits their offsets. May run on a
+ * worker thread of the source. */
+mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n);
 
 /* For sources: the retry policy of the [service] section. */
 int mds_engine_retry_limit(const struct mds_engine *e);

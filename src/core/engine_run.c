@@ -10,6 +10,8 @@
 #include "core/mem.h"
 #include "serve/compat.h"
 
+static void direct_free(struct mds_source *src);
+
 static void wake_outputs(struct mds_engine *e)
 {
     pthread_mutex_lock(&e->mu);
@@ -199,6 +201,7 @@ static void *source_main(void *arg)
         if (!s->type->streaming)
             mds_sleep_ms(s->recurrence_ms);
     }
+    direct_free(s);
     atomic_fetch_sub(&e->sources_running, 1);
     wake_outputs(e);
     return NULL;
@@ -214,12 +217,13 @@ struct output_buffers {
 };
 
 /* Appends the events rendered from recs[r] (data[before..]) to b->events. */
-static mds_err index_events(struct output_buffers *b, size_t r, size_t before, size_t *count)
+static mds_err index_events(struct output_buffers *b, const struct mds_record *recs, size_t r, size_t before,
+                            size_t *count)
 {
     unsigned part = 0;
-    for (size_t start = before, k = before; k < b->data.len; k++) {
-        if (b->data.data[k] != '\n')
-            continue;
+    const char *data = b->data.data, *end = data + b->data.len;
+    for (const char *start = data + before, *nl; start < end && (nl = memchr(start, '\n', (size_t)(end - start)));
+         start = nl + 1) {
         if (*count == b->events_cap) {
             size_t cap = b->events_cap ? b->events_cap * 2 : 1024;
             struct mds_event *ev = mds_realloc(b->events, cap * sizeof *ev);
@@ -228,20 +232,38 @@ static mds_err index_events(struct output_buffers *b, size_t r, size_t before, s
             b->events = ev;
             b->events_cap = cap;
         }
-        b->events[(*count)++] =
-            (struct mds_event){.off = start, .len = k - start, .rec = &b->recs[r], .part = part++};
-        start = k + 1;
+        b->events[(*count)++] = (struct mds_event){
+            .off = (size_t)(start - data), .len = (size_t)(nl - start), .rec = &recs[r], .part = part++};
     }
     return MDS_OK;
 }
 
-/* Renders rows into b->data, indexing every event in b->events; returns
- * the event count in *count. */
-static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size_t n, size_t *count)
+/* Renders recs[0..n) into b->data, indexing every event in b->events;
+ * returns the event count in *count. */
+static mds_err render_records(struct mds_output *o, struct output_buffers *b, const struct mds_record *recs,
+                              size_t n, size_t *count)
 {
     char err[256];
     mds_buf_reset(&b->data);
     *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t before = b->data.len;
+        err[0] = '\0';
+        mds_err rc = o->format->render(&b->ctx, &o->format_opts, &recs[i], &b->data, err, sizeof err);
+        if (!rc)
+            rc = index_events(b, recs, i, before, count);
+        if (rc) {
+            mds_error(o->tag, "cannot render record %.*s as %s: %s", (int)recs[i].id_len, recs[i].id,
+                      o->format->name, *err ? err : mds_strerror(rc));
+            return rc;
+        }
+    }
+    return MDS_OK;
+}
+
+/* Renders outbox rows (their records point into b->store). */
+static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size_t n, size_t *count)
+{
     for (size_t i = 0; i < n; i++) {
         const struct mds_pending *p = &b->rows[i];
         b->recs[i] = (struct mds_record){
@@ -254,18 +276,8 @@ static mds_err render_batch(struct mds_output *o, struct output_buffers *b, size
             .body = b->store.data + p->body_off,
             .body_len = p->body_len,
         };
-        size_t before = b->data.len;
-        err[0] = '\0';
-        mds_err rc = o->format->render(&b->ctx, &o->format_opts, &b->recs[i], &b->data, err, sizeof err);
-        if (!rc)
-            rc = index_events(b, i, before, count);
-        if (rc) {
-            mds_error(o->tag, "cannot render record %.*s as %s: %s", (int)p->id_len, b->recs[i].id,
-                      o->format->name, *err ? err : mds_strerror(rc));
-            return rc;
-        }
     }
-    return MDS_OK;
+    return render_records(o, b, b->recs, n, count);
 }
 
 static mds_err call_deliver(struct mds_output *o, const struct mds_batch *batch, int64_t *retry_after,
@@ -328,7 +340,7 @@ static mds_err ack_batch(struct mds_output *o, const struct mds_pending *rows, s
 
 /* One drain step: 1 when rows were delivered, 0 when none were pending,
  * -1 on failure. */
-static int output_step(struct mds_output *o, struct output_buffers *b)
+static int drain_step(struct mds_output *o, struct output_buffers *b)
 {
     size_t n = 0, count = 0;
     if (mds_db_pending(o->db, o->name, b->rows, o->engine->batch_size, &n, &b->store)) {
@@ -346,6 +358,14 @@ static int output_step(struct mds_output *o, struct output_buffers *b)
     atomic_fetch_add(&o->delivered, (long long)n);
     mds_db_output_result(o->db, o->name, 1, NULL, (int64_t)n);
     return 1;
+}
+
+static int output_step(struct mds_output *o, struct output_buffers *b)
+{
+    pthread_mutex_lock(&o->deliver_mu);
+    int r = drain_step(o, b);
+    pthread_mutex_unlock(&o->deliver_mu);
+    return r;
 }
 
 /* An idle output holds no batch: the buffers sized by the largest batch
@@ -404,8 +424,110 @@ static void *output_main(void *arg)
     return NULL;
 }
 
+/* ---- direct delivery (stream sources) ---- */
+
+/* A stream source's delivery buffers: its records, rendered for one
+ * output at a time. Used by one thread at a time (the source's, or its
+ * worker while the source's thread waits for it). */
+struct mds_direct {
+    struct output_buffers b;
+    size_t cap;
+};
+
+static struct mds_output *find_output(struct mds_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->noutputs; i++)
+        if (strcmp(e->outputs[i]->name, name) == 0)
+            return e->outputs[i];
+    return NULL;
+}
+
+static struct mds_direct *direct_buffers(struct mds_source *src, size_t n)
+{
+    struct mds_direct *d = src->direct;
+    if (!d) {
+        if (!(d = mds_calloc(1, sizeof *d)))
+            return NULL;
+        mds_buf_init(&d->b.data, 0);
+        mds_format_ctx_init(&d->b.ctx);
+        src->direct = d;
+    }
+    if (n > d->cap) {
+        struct mds_record *r = mds_realloc(d->b.recs, n * sizeof *r);
+        if (!r)
+            return NULL;
+        d->b.recs = r;
+        d->cap = n;
+    }
+    return d;
+}
+
+static void direct_free(struct mds_source *src)
+{
+    struct mds_direct *d = src->direct;
+    if (!d)
+        return;
+    mds_format_ctx_finish(&d->b.ctx);
+    mds_buf_finish(&d->b.data);
+    mds_free(d->b.recs);
+    mds_free(d->b.events);
+    mds_free(d);
+    src->direct = NULL;
+}
+
+/* Renders the records for o and delivers them (retrying as the outbox's
+ * deliveries do); on o's lock, shared with its own thread. */
+static mds_err deliver_to(struct mds_output *o, struct output_buffers *b, size_t n)
+{
+    size_t count = 0;
+    pthread_mutex_lock(&o->deliver_mu);
+    mds_err rc = render_records(o, b, b->recs, n, &count);
+    if (!rc) {
+        struct mds_batch batch = {.data = b->data.data, .len = b->data.len, .events = b->events, .count = count};
+        rc = deliver_batch(o, &batch);
+    }
+    if (!rc) {
+        atomic_fetch_add(&o->delivered, (long long)n);
+        mds_db_output_result(o->db, o->name, 1, NULL, (int64_t)n);
+    }
+    pthread_mutex_unlock(&o->deliver_mu);
+    return rc;
+}
+
+mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n)
+{
+    struct mds_direct *d = direct_buffers(src, n);
+    if (!d)
+        return MDS_ERR_NOMEM;
+    int64_t wait = mds_throttle_take(&src->throttle, (double)n, mds_mono_ms());
+    if (wait > 0 && mds_sleep_ms(wait))
+        return MDS_ERR_STOPPED;
+    mds_ticks now = mds_time_now();
+    for (size_t i = 0; i < n; i++)
+        d->b.recs[i] = (struct mds_record){.source = src->name,
+                                           .kind = (enum mds_input_kind)src->type->kind,
+                                           .id = items[i].id,
+                                           .id_len = items[i].id_len,
+                                           .version = items[i].version,
+                                           .ingest_time = now,
+                                           .body = items[i].body,
+                                           .body_len = items[i].body_len};
+    for (size_t r = 0; n && r < src->nroutes; r++) {
+        struct mds_output *o = find_output(src->engine, src->routes[r]);
+        mds_err rc = o ? deliver_to(o, &d->b, n) : MDS_ERR_INTERNAL;
+        if (rc)
+            return rc;
+    }
+    atomic_fetch_add(&src->stats.fetched, (long long)n);
+    atomic_fetch_add(&src->stats.accepted, (long long)n);
+    atomic_fetch_add(&src->stats.pages, 1);
+    return MDS_OK;
+}
+
 static mds_err open_connections(struct mds_engine *e, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < e->noutputs; i++)
+        pthread_mutex_init(&e->outputs[i]->deliver_mu, NULL);
     for (size_t i = 0; i < e->nsources; i++)
         if (mds_db_open(e->state_path, 1, &e->sources[i]->db, err, errlen))
             return MDS_ERR_STATE;
@@ -434,6 +556,7 @@ static void close_connections(struct mds_engine *e)
     for (size_t i = 0; i < e->noutputs; i++) {
         mds_db_close(e->outputs[i]->db);
         e->outputs[i]->db = NULL;
+        pthread_mutex_destroy(&e->outputs[i]->deliver_mu);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -52,7 +53,7 @@ static const char *const statements[ST_COUNT] = {
 
 /* Statements of stream sources (eventhub), prepared on first use so that a
  * connection to a state file without the stream tables still opens. */
-enum { SST_SEEN_INSERT, SST_PARTITION_SET, SST_COUNT };
+enum { SST_SEEN_INSERT, SST_PARTITION_SET, SST_SEEN_FIND, SST_COUNT };
 
 static const char *const stream_statements[SST_COUNT] = {
     "INSERT OR IGNORE INTO stream_seen(source, digest, seen) VALUES (?1, ?2, ?3)",
@@ -60,6 +61,7 @@ static const char *const stream_statements[SST_COUNT] = {
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(source, topic, partition) DO UPDATE SET "
     "committed = coalesce(excluded.committed, committed), high = coalesce(excluded.high, high), "
     "updated = excluded.updated",
+    "SELECT 1 FROM stream_seen WHERE source = ?1 AND digest = ?2",
 };
 
 struct mds_db {
@@ -852,6 +854,74 @@ fail:
     exec(db, "ROLLBACK");
     *accepted = *dup_msgs = 0;
     return MDS_ERR_STATE;
+}
+
+/* 1 when the digest is recorded, 0 when not, -1 on error. */
+static int stream_digest_known(struct mds_db *db, const char *source, const unsigned char *digest)
+{
+    sqlite3_stmt *st = stream_stmt(db, SST_SEEN_FIND);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, digest, MDS_STREAM_DIGEST_LEN, SQLITE_STATIC);
+    int r = step_reset(st);
+    return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+static int by_digest(const void *a, const void *b)
+{
+    const struct mds_stream_msg *x = *(const struct mds_stream_msg *const *)a;
+    const struct mds_stream_msg *y = *(const struct mds_stream_msg *const *)b;
+    int c = memcmp(x->digest, y->digest, MDS_STREAM_DIGEST_LEN);
+    return c ? c : (x > y) - (x < y); /* equal bodies: the earlier message first */
+}
+
+/* Marks every message that repeats an earlier one of the same batch. */
+static mds_err mark_batch_repeats(struct mds_stream_msg *msgs, size_t nmsgs)
+{
+    struct mds_stream_msg **order = mds_malloc(nmsgs * sizeof *order);
+    if (!order)
+        return MDS_ERR_NOMEM;
+    for (size_t i = 0; i < nmsgs; i++)
+        order[i] = &msgs[i];
+    qsort(order, nmsgs, sizeof *order, by_digest);
+    for (size_t i = 1; i < nmsgs; i++)
+        if (memcmp(order[i]->digest, order[i - 1]->digest, MDS_STREAM_DIGEST_LEN) == 0)
+            order[i]->dup = 1;
+    mds_free(order);
+    return MDS_OK;
+}
+
+mds_err mds_db_stream_mark_seen(struct mds_db *db, const char *source, struct mds_stream_msg *msgs, size_t nmsgs,
+                                size_t *dup_msgs)
+{
+    *dup_msgs = 0;
+    for (size_t m = 0; m < nmsgs; m++)
+        msgs[m].dup = 0;
+    if (nmsgs > 1 && mark_batch_repeats(msgs, nmsgs))
+        return MDS_ERR_NOMEM;
+    for (size_t m = 0; m < nmsgs; m++) {
+        int known = msgs[m].dup ? 1 : stream_digest_known(db, source, msgs[m].digest);
+        if (known < 0)
+            return MDS_ERR_STATE;
+        msgs[m].dup = known;
+        *dup_msgs += (size_t)known;
+    }
+    return MDS_OK;
+}
+
+mds_err mds_db_stream_remember(struct mds_db *db, const char *source, const struct mds_stream_msg *msgs,
+                               size_t nmsgs)
+{
+    mds_ticks now = mds_time_now();
+    if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK)
+        return MDS_ERR_STATE;
+    for (size_t m = 0; m < nmsgs; m++)
+        if (!msgs[m].dup && stream_digest_new(db, source, msgs[m].digest, now) < 0) {
+            exec(db, "ROLLBACK");
+            return MDS_ERR_STATE;
+        }
+    return exec(db, "COMMIT") == SQLITE_OK ? MDS_OK : (exec(db, "ROLLBACK"), MDS_ERR_STATE);
 }
 
 mds_err mds_db_stream_prune(struct mds_db *db, const char *source, mds_ticks before)

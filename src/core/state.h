@@ -130,6 +130,7 @@ struct mds_output_status {
 struct mds_stream_msg {
     unsigned char digest[MDS_STREAM_DIGEST_LEN]; /* identity of the message body */
     size_t first, count;
+    int dup; /* set by mds_db_stream_mark_seen */
 };
 
 /* Stores a poll batch in one transaction. With `dedupe`, a message whose
@@ -140,6 +141,18 @@ struct mds_stream_msg {
 mds_err mds_db_commit_stream(struct mds_db *db, const char *source, int kind, const char *const *routes,
                              size_t nroutes, const struct mds_stream_msg *msgs, size_t nmsgs,
                              const struct mds_item *items, int dedupe, size_t *accepted, size_t *dup_msgs);
+
+/* Direct delivery, step 1 (reads only): sets msgs[i].dup for every
+ * message whose digest this source recorded before or that repeats an
+ * earlier message of the batch; *dup_msgs counts them. */
+mds_err mds_db_stream_mark_seen(struct mds_db *db, const char *source, struct mds_stream_msg *msgs, size_t nmsgs,
+                                size_t *dup_msgs);
+/* Direct delivery, step 2, once the records were delivered: records the
+ * digests of the messages not marked dup, in one transaction. A crash
+ * between delivery and this step re-delivers the batch's messages (the
+ * at-least-once tail); it never drops one. */
+mds_err mds_db_stream_remember(struct mds_db *db, const char *source, const struct mds_stream_msg *msgs,
+                               size_t nmsgs);
 
 /* Forgets message digests of `source` recorded before `before`. */
 mds_err mds_db_stream_prune(struct mds_db *db, const char *source, mds_ticks before);

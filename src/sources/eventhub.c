@@ -12,27 +12,32 @@
  * AlertEvidence rows do not carry it, and ReportId repeats.)
  *
  * Delivery. A Kafka offset is committed only after every record of the
- * messages below it is durable in the SQLite outbox (or the message went
- * to the dead-letter file, or was filtered out by `categories`). The
- * outbox, not the outputs, is the acknowledgement: it is already the
- * crash-safe hand-over every source uses, outputs drain it at their own
- * pace and retry without holding Kafka back, and waiting for every output
- * instead would stall the consumer group (max.poll.interval) whenever one
- * SIEM is down. kill -9 at any moment therefore loses nothing: what is
- * not committed is read again after the restart.
+ * messages below it was acknowledged (or the message went to the
+ * dead-letter file, or was filtered out by `categories`). With
+ * `delivery = direct` (the default) the acknowledgement is every
+ * output's: records go from the message straight to the outputs, nothing
+ * is written to the state file but message digests, and the event hub
+ * keeps the backlog while an output is down. With `delivery = outbox`
+ * it is the SQLite outbox's: outputs drain it at their own pace, and the
+ * local disk keeps the backlog. Either way kill -9 at any moment loses
+ * nothing: what is not committed is read again after the restart.
  *
  * Duplicates. Event Hubs is at-least-once: a message can arrive twice,
- * and the tail read again after a crash is a second copy too. Each stored
- * message's body digest (SHA-256, first 128 bits) is kept for
- * `dedupe_window` in the same transaction as its records; a message with
- * a known digest is dropped whole. One index row per message instead of
+ * and the tail read again after a crash is a second copy too. Each
+ * delivered message's body digest (SHA-256, first 128 bits) is kept for
+ * `dedupe_window` (in the outbox mode in the same transaction as its
+ * records; in the direct mode right after the outputs acknowledged them,
+ * so a crash in between repeats the batch rather than losing it); a
+ * message with a known digest is dropped whole. One index row per message instead of
  * one per record keeps this cheap, and equal bodies are equal events by
  * definition (times have 100 ns resolution), so nothing distinct is ever
  * dropped. The per-record `seen` index is skipped for stream records:
  * their ids are unique by construction.
  */
+#include <ctype.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,6 +60,10 @@ static const struct mds_conf_key eventhub_keys[] = {
     {"consumer_group", MDS_CONF_STRING, "$Default", 0, 0, NULL, 0,
      "consumer group (Kafka group.id); instances in one group share the partitions; give each application "
      "its own"},
+    {"partitions", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
+     "read these partitions without joining the group's balancing: `all`, or a list such as 0-3,8. "
+     "Reading starts at once (no rebalance wait) and offsets are still committed to consumer_group; for "
+     "one instance, or instances that split the partitions by hand. Default: balanced group membership"},
     {"start", MDS_CONF_ENUM, "earliest", 0, 0, "earliest|latest", 0,
      "where a consumer group without committed offsets begins: the oldest retained event, or new ones only"},
     {"categories", MDS_CONF_LIST, NULL, 0, 0, NULL, 0,
@@ -85,9 +94,14 @@ static const struct mds_conf_key eventhub_keys[] = {
      "how long message digests are remembered for dedupe"},
     {"max_message_bytes", MDS_CONF_SIZE, "4M", 1024, INT64_C(256) << 20, NULL, 0,
      "largest message accepted; a larger one goes to the dead-letter file, never cut"},
+    {"delivery", MDS_CONF_ENUM, "direct", 0, 0, "direct|outbox", 0,
+     "direct: records go straight to the outputs and a message's offset is committed once every output "
+     "acknowledged its records (the event hub holds the backlog while an output is down); outbox: records "
+     "are stored in the state file's outbox first and offsets committed once stored (the local disk holds "
+     "the backlog, up to spool_max_bytes)"},
     {"batch_records", MDS_CONF_INT, "20000", 1, 1000000, NULL, 0,
-     "most records stored in the outbox in one transaction (under an eps_throttle, at most a quarter "
-     "second's worth)"},
+     "most records delivered (or stored in the outbox) at a time (under an eps_throttle, at most a "
+     "quarter second's worth)"},
     {"commit_interval", MDS_CONF_DURATION, "1S", 100, 60000, NULL, 0,
      "offsets of stored messages are committed to Kafka at most this often (and at every rebalance and "
      "stop)"},
@@ -269,6 +283,58 @@ static mds_err setup_categories(struct eventhub *eh, char *err, size_t errlen)
     return MDS_OK;
 }
 
+/* Appends partitions lo..hi to eh->assign. */
+static int add_assigned(struct eventhub *eh, long lo, long hi)
+{
+    for (long p = lo; p <= hi; p++) {
+        if (eh->nassign % 64 == 0) {
+            int32_t *a = mds_realloc(eh->assign, (eh->nassign + 64) * sizeof *a);
+            if (!a)
+                return -1;
+            eh->assign = a;
+        }
+        eh->assign[eh->nassign++] = (int32_t)p;
+    }
+    return 0;
+}
+
+/* partitions = all | N[-M][, ...] */
+static mds_err setup_partitions(struct eventhub *eh, char *err, size_t errlen)
+{
+    const char *v = mds_conf_str(eh->src->sec, "partitions");
+    static const char bad[] = "partitions must be `all` or a list of partition numbers and ranges such as "
+                              "0-3,8 (each 0 to 99999)";
+    if (!v)
+        return MDS_OK;
+    eh->assign_mode = 1;
+    if (strcmp(v, "all") == 0)
+        return MDS_OK;
+    for (const char *p = v;;) {
+        char *end;
+        while (*p == ' ')
+            p++;
+        long lo = strtol(p, &end, 10), hi = lo;
+        if (end == p || lo < 0 || !isdigit((unsigned char)*p))
+            return config_error(eh, "partitions", bad, err, errlen);
+        if (*(p = end) == '-') {
+            hi = strtol(p + 1, &end, 10);
+            if (end == p + 1 || !isdigit((unsigned char)p[1]))
+                return config_error(eh, "partitions", bad, err, errlen);
+            p = end;
+        }
+        if (hi < lo || hi > 99999 || eh->nassign + (size_t)(hi - lo) >= 100000)
+            return config_error(eh, "partitions", bad, err, errlen);
+        if (add_assigned(eh, lo, hi))
+            return MDS_ERR_NOMEM;
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            return MDS_OK;
+        if (*p++ != ',')
+            return config_error(eh, "partitions", bad, err, errlen);
+    }
+}
+
 static mds_err setup_dead_letter(struct eventhub *eh, char *err, size_t errlen)
 {
     const char *path = mds_conf_str(eh->src->sec, "dead_letter");
@@ -288,6 +354,7 @@ static mds_err setup_options(struct eventhub *eh, char *err, size_t errlen)
 {
     const struct mds_conf_section *sec = eh->src->sec;
     eh->dedupe = mds_conf_bool(sec, "dedupe");
+    eh->direct = strcmp(mds_conf_str(sec, "delivery"), "direct") == 0;
     eh->dedupe_window_ms = mds_conf_ms(sec, "dedupe_window");
     eh->max_message_bytes = (size_t)mds_conf_bytes(sec, "max_message_bytes");
     eh->batch_records = (size_t)mds_conf_int(sec, "batch_records");
@@ -315,6 +382,7 @@ static void eventhub_destroy(struct mds_source *src)
     mds_free(eh->topic);
     mds_free(eh->categories);
     mds_free(eh->categories_storage);
+    mds_free(eh->assign);
     mds_free(eh->dead_letter_path);
     for (int i = 0; i < 2; i++) {
         mds_free(eh->batches[i].msgs);
@@ -356,7 +424,8 @@ static mds_err eventhub_create(struct mds_source *src, char *err, size_t errlen)
         return MDS_ERR_NOMEM;
     mds_err rc;
     if ((rc = setup_options(eh, err, errlen)) || (rc = setup_connection(eh, err, errlen)) ||
-        (rc = setup_client(eh, err, errlen)) || (rc = setup_categories(eh, err, errlen)))
+        (rc = setup_client(eh, err, errlen)) || (rc = setup_categories(eh, err, errlen)) ||
+        (rc = setup_partitions(eh, err, errlen)))
         return rc;
     eh->split.max_records = eh->max_message_bytes / 2; /* "{}" is the smallest record */
     return setup_dead_letter(eh, err, errlen);

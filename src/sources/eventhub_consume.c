@@ -249,8 +249,9 @@ static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
     if (b->nitems == first)
         return MDS_OK;
     b->smsg_src[b->nsmsgs] = m;
-    b->smsgs[b->nsmsgs++] = (struct mds_stream_msg){.first = first, .count = b->nitems - first};
-    return MDS_OK;
+    struct mds_stream_msg *sm = &b->smsgs[b->nsmsgs++];
+    *sm = (struct mds_stream_msg){.first = first, .count = b->nitems - first};
+    return eh->dedupe ? digest(eh, body, m->len, sm->digest) : MDS_OK;
 }
 
 /* ---- the dead-letter file ---- */
@@ -346,9 +347,34 @@ static mds_err take_message(struct eventhub *eh, rd_kafka_message_t *m)
 
 /* ---- storing batches ---- */
 
-/* Makes a batch durable: dead letters synced, digests computed, records
- * stored in one transaction. On the store worker (or inline when it does
- * not run); touches only the batch, src->db, the digest context and the
+/* Delivers the batch's records that are not re-sent copies straight to
+ * the outputs, then remembers the messages' digests. */
+static mds_err deliver_direct(struct eventhub *eh, struct eh_batch *b, size_t *accepted, size_t *dups)
+{
+    struct mds_source *src = eh->src;
+    size_t n = 0;
+    if (eh->dedupe && mds_db_stream_mark_seen(src->db, src->name, b->smsgs, b->nsmsgs, dups))
+        return MDS_ERR_STATE;
+    for (size_t m = 0; m < b->nsmsgs; m++) /* keep the records of fresh messages, in order */
+        for (size_t i = b->smsgs[m].first; !b->smsgs[m].dup && i < b->smsgs[m].first + b->smsgs[m].count; i++)
+            b->items[n++] = b->items[i];
+    mds_err rc = mds_source_deliver(src, b->items, n);
+    if (!rc && eh->dedupe && mds_db_stream_remember(src->db, src->name, b->smsgs, b->nsmsgs)) {
+        mds_error(src->tag, "cannot record the digests of %zu delivered messages: %s", b->nsmsgs,
+                  mds_db_errmsg(src->db));
+        rc = MDS_ERR_STATE;
+    }
+    if (!rc && n < b->nitems) {
+        atomic_fetch_add(&src->stats.fetched, (long long)(b->nitems - n));
+        atomic_fetch_add(&src->stats.duplicates, (long long)(b->nitems - n));
+    }
+    *accepted = rc ? 0 : n;
+    return rc;
+}
+
+/* Makes a batch durable: dead letters synced, records delivered (direct)
+ * or stored in one transaction (outbox). On the store worker (or inline
+ * when it does not run); touches only the batch, src->db and the
  * dead-letter fd (fsync, while the source's thread may append). */
 static mds_err store_work(struct eventhub *eh, struct eh_batch *b, size_t *accepted, size_t *dups)
 {
@@ -361,9 +387,9 @@ static mds_err store_work(struct eventhub *eh, struct eh_batch *b, size_t *accep
     }
     for (size_t i = 0; i < b->nitems; i++)
         b->items[i].id = b->ids[i];
-    for (size_t i = 0; eh->dedupe && !rc && i < b->nsmsgs; i++)
-        rc = digest(eh, b->smsg_src[i]->payload, b->smsg_src[i]->len, b->smsgs[i].digest);
-    if (!rc && b->nsmsgs)
+    if (!rc && b->nsmsgs && eh->direct)
+        rc = deliver_direct(eh, b, accepted, dups);
+    else if (!rc && b->nsmsgs)
         rc = mds_source_commit_stream(eh->src, b->smsgs, b->nsmsgs, b->items, b->nitems, eh->dedupe, accepted,
                                       dups);
     return rc;
@@ -571,6 +597,75 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
 
 /* ---- opening and closing ---- */
 
+/* partitions = all: every partition of the topic, from the brokers'
+ * metadata (waits up to 10 s, in slices, so a shutdown is seen). */
+static mds_err all_partitions(struct eventhub *eh, rd_kafka_topic_partition_list_t *l, char *err, size_t errlen)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(eh->rk, eh->topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    for (int i = 0; t && i < 20 && e == RD_KAFKA_RESP_ERR__TIMED_OUT && !mds_shutdown_requested(); i++)
+        e = rd_kafka_metadata(eh->rk, 0, t, &md, 500);
+    if (!e && md->topic_cnt == 1 && md->topics[0].err)
+        e = md->topics[0].err;
+    if (!e && md->topic_cnt == 1)
+        for (int i = 0; i < md->topics[0].partition_cnt; i++)
+            rd_kafka_topic_partition_list_add(l, eh->topic, md->topics[0].partitions[i].id)->offset =
+                RD_KAFKA_OFFSET_STORED;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (t)
+        rd_kafka_topic_destroy(t);
+    if (!e && l->cnt > 0)
+        return MDS_OK;
+    snprintf(err, errlen, "cannot read the partitions of %s: %s", eh->topic,
+             e ? rd_kafka_err2str(e) : "the topic has none");
+    return MDS_ERR_RETRY;
+}
+
+/* partitions = ...: reads them without joining the group's balancing;
+ * each starts at the group's committed offset (else at `start`). */
+static mds_err assign_partitions(struct eventhub *eh, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(eh->nassign ? (int)eh->nassign : 32);
+    mds_err rc = MDS_OK;
+    if (!l)
+        return MDS_ERR_NOMEM;
+    for (size_t i = 0; i < eh->nassign; i++)
+        rd_kafka_topic_partition_list_add(l, eh->topic, eh->assign[i])->offset = RD_KAFKA_OFFSET_STORED;
+    if (!eh->nassign)
+        rc = all_partitions(eh, l, err, errlen);
+    for (int i = 0; !rc && i < l->cnt; i++)
+        if (add_part(eh, l->elems[i].partition))
+            rc = MDS_ERR_NOMEM;
+    rd_kafka_resp_err_t e = rc ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_assign(eh->rk, l);
+    if (e) {
+        snprintf(err, errlen, "cannot assign the partitions of %s: %s", eh->topic, rd_kafka_err2str(e));
+        rc = MDS_ERR_RETRY;
+    }
+    if (!rc) {
+        log_partitions(eh, "reading (partitions =)", l);
+        eh->assigned = eh->need_committed = 1;
+        eh->assigned_ms = mds_mono_ms();
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return rc;
+}
+
+static mds_err subscribe(struct eventhub *eh, char *err, size_t errlen)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    if (!l)
+        return MDS_ERR_NOMEM;
+    rd_kafka_topic_partition_list_add(l, eh->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(eh->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (!e)
+        return MDS_OK;
+    snprintf(err, errlen, "cannot subscribe to %s: %s", eh->topic, rd_kafka_err2str(e));
+    return MDS_ERR_RETRY;
+}
+
 static mds_err open_consumer(struct eventhub *eh, char *err, size_t errlen)
 {
     char kerr[512];
@@ -589,19 +684,28 @@ static mds_err open_consumer(struct eventhub *eh, char *err, size_t errlen)
         return MDS_ERR_CONFIG;
     }
     rd_kafka_poll_set_consumer(eh->rk);
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, eh->topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t e = rd_kafka_subscribe(eh->rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    if (e) {
-        snprintf(err, errlen, "cannot subscribe to %s: %s", eh->topic, rd_kafka_err2str(e));
-        mds_eh_close_consumer(eh);
-        return MDS_ERR_RETRY;
-    }
     eh->assigned = eh->broken = 0;
-    mds_info(eh->src->tag, "consuming %s as group %s", eh->topic,
-             mds_conf_str(eh->src->sec, "consumer_group"));
+    mds_err rc = eh->assign_mode ? assign_partitions(eh, err, errlen) : subscribe(eh, err, errlen);
+    if (rc) {
+        mds_eh_close_consumer(eh);
+        return rc;
+    }
+    mds_info(eh->src->tag, "consuming %s as group %s%s", eh->topic, mds_conf_str(eh->src->sec, "consumer_group"),
+             eh->assign_mode ? " (partitions assigned by configuration, no rebalancing)" : "");
     return MDS_OK;
+}
+
+/* Assigned by configuration, the partitions are given up as a rebalance
+ * would: everything stored, offsets committed synchronously. */
+static void give_up_assigned(struct eventhub *eh)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)eh->nparts + 1);
+    if (!l)
+        return;
+    for (size_t i = 0; i < eh->nparts; i++)
+        rd_kafka_topic_partition_list_add(l, eh->topic, eh->parts[i].partition);
+    on_revoke(eh, eh->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 void mds_eh_close_consumer(struct eventhub *eh)
@@ -612,6 +716,8 @@ void mds_eh_close_consumer(struct eventhub *eh)
     finish_inflight(eh);
     if (eh->broken)
         drop_batch(eh->batch);
+    if (eh->assign_mode && eh->nparts)
+        give_up_assigned(eh);
     rd_kafka_consumer_close(eh->rk); /* revokes: stores, commits, records the status */
     rd_kafka_destroy(eh->rk);
     eh->rk = NULL;
@@ -734,7 +840,9 @@ static mds_err consume(struct eventhub *eh, int once, int *progress, char *err, 
     }
     if (!*err)
         snprintf(err, errlen, "%s",
-                 rc == MDS_ERR_STATE ? "cannot store records in the outbox" : mds_strerror(rc));
+                 rc == MDS_ERR_STATE ? (eh->direct ? "cannot deliver records to the outputs"
+                                                   : "cannot store records in the outbox")
+                                     : mds_strerror(rc));
     return rc;
 }
 

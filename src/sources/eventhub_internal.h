@@ -47,11 +47,11 @@ struct eh_batch {
     int dead_lettered; /* the dead-letter file was written: fsync before storing */
 };
 
-/* The store worker: stores one batch while the source's thread fills the
- * next, so parsing overlaps the transaction's fsync. A batch is handed
- * over only after the previous one was applied, so durable offsets move
- * in order; while a batch is in flight the worker owns src->db and the
- * digest context. */
+/* The store worker: delivers (or stores) one batch while the source's
+ * thread fills the next, so parsing overlaps rendering, writing and
+ * fsync. A batch is handed over only after the previous one was applied,
+ * so durable offsets move in order; while a batch is in flight the worker
+ * owns src->db and the source's delivery buffers. */
 struct eh_store {
     pthread_t thread;
     pthread_mutex_t mu;
@@ -77,6 +77,10 @@ struct eventhub {
     char *categories_storage;
     char *dead_letter_path;
     int dedupe;
+    int direct; /* delivery = direct: outputs acknowledge, no outbox */
+    int assign_mode;  /* `partitions` set: assigned by configuration, no group balancing */
+    int32_t *assign;  /* those partitions; none with assign_mode = every partition of the topic */
+    size_t nassign;
     int64_t dedupe_window_ms;
     size_t max_message_bytes;
     size_t batch_records;
