@@ -102,6 +102,33 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
     }
 }
 
+mds_err mds_json_parse_value(struct mds_json *j, const char *js, size_t len, int max_depth, size_t *used)
+{
+    j->js = js;
+    j->len = len;
+    j->ntok = 0;
+    j->err_offset = 0;
+    if (!j->tok) {
+        j->cap = 1024;
+        j->tok = mds_malloc(sizeof(jsmntok_t) * (size_t)j->cap);
+        if (!j->tok)
+            return MDS_ERR_NOMEM;
+    }
+    for (;;) {
+        int r = mds_json_tokenize_value(js, len, j->tok, j->cap, max_depth, used);
+        if (r >= 0) {
+            j->ntok = r;
+            j->len = r ? (size_t)j->tok[0].end + (j->tok[0].type == JSMN_STRING ? 1 : 0) : 0;
+            return MDS_OK;
+        }
+        if (r == MDS_JSON_TOKENIZE_INVALID)
+            return MDS_ERR_PARSE;
+        mds_err err = grow_tokens(j, 0);
+        if (err)
+            return err;
+    }
+}
+
 int mds_json_skip(const struct mds_json *j, int i)
 {
     if (i >= j->ntok)
