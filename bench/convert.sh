@@ -9,11 +9,19 @@
 # JQ_PAGES times (jq is slower: fewer pages keep its runs near a second).
 # Rates are per run (items / wall seconds); ratios pair each run of
 # mdesiem with the jq and cat runs of the same round.
+#
+# Then `mdesiem convert --from stream --to json|cef` on Streaming API
+# records (spec 4.2-4.4): STREAM_RECORDS records (six tables mixed, up to
+# 20 per message) produced by `mdesiem emulate --stream-mock` and read
+# back with kcat as the Event Hubs message bodies, one {"records":[...]}
+# per line (figure convert-stream; skipped without kcat).
 source "$(dirname "$0")/lib.sh"
 
 CONVERT_PAGES=${CONVERT_PAGES:-20}
 JQ_PAGES=${JQ_PAGES:-2}
 FORMATS=${CONVERT_FORMATS:-json legacy cef leef ecs}
+STREAM_RECORDS=${STREAM_RECORDS:-100000}
+STREAM_FORMATS=${CONVERT_STREAM_FORMATS:-json cef}
 D="$BENCH_TMP/convert"
 mkdir -p "$D"
 
@@ -94,6 +102,47 @@ for run in $(seq "$BENCH_RUNS"); do
         rss_kb="$T_RSS" items=$((ITEMS * CAT_REPS)) bytes=$((BYTES * CAT_REPS))
     say "convert: round $run of $BENCH_RUNS done"
 done
+
+# ---- --from stream ---------------------------------------------------------
+# stream_input: $D/stream.jsonl, STREAM_RECORDS records as message bodies.
+stream_input() {
+    local parts=$(((STREAM_RECORDS + 1499) / 1500)) mock out="$BENCH_TMP/stream-mock.out"
+    [ "$parts" -ge 4 ] || parts=4 # the mock keeps about 5 MB per partition
+    "$MDESIEM" emulate --stream-mock --topic convert --partitions "$parts" --events "$STREAM_RECORDS" --eps 0 \
+        --seed 1 >"$out" 2>"$BENCH_TMP/stream-mock.err" &
+    mock=$!
+    BENCH_PIDS+=("$mock")
+    wait_for 120 grep -qs "stream produced" "$out" || fail "the stream mock did not produce its records"
+    local kafka
+    kafka=$(sed -n 's/^mdesiem emulate: stream bootstrap //p' "$out")
+    kcat -C -b "$kafka" -t convert -o beginning -e -q >"$D/stream.jsonl"
+    stop_pid "$mock"
+    note convert "$MDESIEM emulate --stream-mock --topic convert --partitions $parts --events $STREAM_RECORDS --eps 0 --seed 1"
+    note convert "kcat -C -b \$KAFKA -t convert -o beginning -e -q > stream.jsonl"
+}
+
+if command -v kcat >/dev/null; then
+    stream_input
+    SREC=$(python3 -c 'import json, sys; print(sum(len(json.loads(l)["records"]) for l in open(sys.argv[1]) if l.strip()))' "$D/stream.jsonl")
+    [ "$SREC" -eq "$STREAM_RECORDS" ] || fail "expected $STREAM_RECORDS stream records, got $SREC"
+    SBYTES=$(stat -c %s "$D/stream.jsonl")
+    SMSG=$(wc -l <"$D/stream.jsonl")
+    for f in $STREAM_FORMATS; do
+        note convert "taskset -c 0 $MDESIEM convert --from stream --to $f stream.jsonl > /dev/null"
+    done
+    for run in $(seq "$BENCH_RUNS"); do
+        for f in $STREAM_FORMATS; do
+            timed /dev/null taskset -c 0 "$MDESIEM" convert --from stream --to "$f" "$D/stream.jsonl"
+            [ "$T_RC" -eq 0 ] || fail "convert --from stream --to $f failed"
+            result figure=convert-stream case="$f" tool=mdesiem run="$run" wall="$T_WALL" user="$T_USER" \
+                sys="$T_SYS" rss_kb="$T_RSS" items="$STREAM_RECORDS" bytes="$SBYTES"
+        done
+    done
+    result figure=convert-stream-meta records="$STREAM_RECORDS" messages="$SMSG" bytes="$SBYTES"
+    say "convert: --from stream done"
+else
+    result figure=convert-stream-skipped reason="kcat is not installed (make deps): no Streaming API input"
+fi
 
 result figure=convert-meta alerts_per_page="$ALERTS" page_bytes="$PAGE_BYTES" min_evidence="$MIN_EV" \
     avg_evidence="$AVG_EV" pages="$CONVERT_PAGES" jq_pages="$JQ_PAGES" cat_reps="$CAT_REPS" \

@@ -65,6 +65,8 @@ struct conv {
     mds_ticks now;
     struct mds_format_ctx ctx;
     struct mds_json doc;
+    struct mds_json rec;  /* one record of a page read record by record */
+    struct mds_json part; /* the other members of that page, checked and dropped */
     struct mds_buf in;
     struct mds_buf out;
     size_t records;
@@ -293,15 +295,11 @@ static void flush_out(struct conv *c, int force)
     }
 }
 
-static int convert_record(struct conv *c, int obj, size_t base, enum mds_input_kind kind)
+/* Renders the record at object token obj of j into c->out (counted in
+ * c->records); the format's message, if any, is in c->errstr. */
+static mds_err render_record(struct conv *c, const struct mds_json *j, int obj, enum mds_input_kind kind)
 {
-    const struct mds_json *j = &c->doc;
     const jsmntok_t *t = &j->tok[obj];
-    if (t->type != JSMN_OBJECT) {
-        fprintf(stderr, "mdesiem convert: %s: byte offset %zu: record is not a JSON object\n", c->name,
-                base + (size_t)t->start);
-        return MDS_EXIT_FAILURE;
-    }
     struct mds_record rec = {0};
     rec.source = c->name;
     rec.kind = c->from_auto && kind == (enum mds_input_kind) - 1 ? guess_kind(j, obj) : kind;
@@ -318,6 +316,19 @@ static int convert_record(struct conv *c, int obj, size_t base, enum mds_input_k
     c->errstr[0] = '\0';
     mds_err err = c->fmt->render(&c->ctx, &c->opts, &rec, &c->out, c->errstr, sizeof c->errstr);
     c->records++;
+    return err;
+}
+
+static int convert_record(struct conv *c, int obj, size_t base, enum mds_input_kind kind)
+{
+    const struct mds_json *j = &c->doc;
+    const jsmntok_t *t = &j->tok[obj];
+    if (t->type != JSMN_OBJECT) {
+        fprintf(stderr, "mdesiem convert: %s: byte offset %zu: record is not a JSON object\n", c->name,
+                base + (size_t)t->start);
+        return MDS_EXIT_FAILURE;
+    }
+    mds_err err = render_record(c, j, obj, kind);
     if (err) {
         fprintf(stderr, "mdesiem convert: %s: record %zu at byte offset %zu: %s\n", c->name, c->records,
                 base + (size_t)t->start, c->errstr[0] ? c->errstr : mds_strerror(err));
@@ -352,6 +363,141 @@ static int convert_value(struct conv *c, size_t base)
     return convert_record(c, 0, base, any);
 }
 
+/* ---- a page, record by record ------------------------------------------
+ *
+ * The usual line is a whole page (or streaming body) of thousands of
+ * records. Tokenising it at once wrote a token array bigger than the
+ * cache, read back cold while rendering; here each record is tokenised
+ * on its own into a small array that stays in cache, and the page's
+ * other members are checked with the same tokeniser and dropped. The
+ * line's events wait in c->out (no flush) until the whole line has been
+ * read. Anything else - invalid JSON, a record a format refuses, a
+ * record that is not an object, a line of another shape - drops them
+ * and returns 0, and convert_value's path takes the line from the start:
+ * output, messages and offsets stay exactly what that path gives.
+ */
+
+struct walk {
+    struct conv *c;
+    const char *p, *end; /* what is left of the line */
+    size_t tokens;       /* tokens mds_json_parse would give the line */
+};
+
+static void walk_ws(struct walk *w)
+{
+    while (w->p < w->end && (*w->p == ' ' || *w->p == '\t' || *w->p == '\n' || *w->p == '\r'))
+        w->p++;
+}
+
+/* Tokenises the value at w->p into j and moves past it (and any
+ * whitespace after it); -1 when it is not valid JSON. */
+static int walk_value(struct walk *w, struct mds_json *j, int max_depth)
+{
+    size_t used;
+    if (mds_json_parse_value(j, w->p, (size_t)(w->end - w->p), max_depth, &used) != MDS_OK)
+        return -1;
+    w->tokens += (size_t)j->ntok;
+    w->p += used;
+    return 0;
+}
+
+/* The array at w->p: every element a record, rendered in order. */
+static int walk_records(struct walk *w, int max_depth, enum mds_input_kind kind)
+{
+    struct conv *c = w->c;
+    w->tokens++;
+    w->p++;
+    walk_ws(w);
+    if (w->p < w->end && *w->p == ']') {
+        w->p++;
+        return 0;
+    }
+    for (;;) {
+        if (walk_value(w, &c->rec, max_depth) || c->rec.tok[0].type != JSMN_OBJECT ||
+            render_record(c, &c->rec, 0, kind) != MDS_OK)
+            return -1;
+        if (w->p >= w->end || (*w->p != ',' && *w->p != ']'))
+            return -1;
+        if (*w->p++ == ']')
+            return 0;
+        walk_ws(w);
+    }
+}
+
+static int key_is(const struct mds_json *j, const char *name)
+{
+    size_t n = strlen(name);
+    return (size_t)(j->tok[0].end - j->tok[0].start) == n && memcmp(j->js + j->tok[0].start, name, n) == 0;
+}
+
+/* The object at w->p: its records are the first "value" member when that
+ * is an array, else the first "records" member (convert_value's choice).
+ * "records" comes first in streaming bodies: it is rendered as it comes,
+ * and the walk gives up if an array "value" turns up after it. */
+static int walk_page(struct walk *w)
+{
+    struct conv *c = w->c;
+    enum mds_input_kind any = c->from_auto ? (enum mds_input_kind) - 1 : c->kind;
+    int seen_value = 0, seen_records = 0, chosen = 0;
+    w->tokens++;
+    w->p++;
+    walk_ws(w);
+    if (w->p < w->end && *w->p == '}')
+        return -1; /* {}: one (empty) record, convert_value's case */
+    for (;;) {
+        if (w->p >= w->end || *w->p != '"' || walk_value(w, &c->part, 0) || w->p >= w->end || *w->p != ':')
+            return -1;
+        int is_value = !seen_value && key_is(&c->part, "value");
+        int is_records = !seen_records && key_is(&c->part, "records");
+        seen_value |= is_value;
+        seen_records |= is_records;
+        w->p++;
+        walk_ws(w);
+        int array = w->p < w->end && *w->p == '[';
+        int rc;
+        if (is_value && array && chosen)
+            return -1; /* "records" was rendered, but "value" wins */
+        if (is_value && array)
+            rc = walk_records(w, MDS_JSON_MAX_DEPTH - 2, any);
+        else if (is_records && array && !chosen)
+            rc = walk_records(w, MDS_JSON_MAX_DEPTH - 2, c->from_auto ? MDS_INPUT_STREAM : c->kind);
+        else
+            rc = walk_value(w, &c->part, MDS_JSON_MAX_DEPTH - 1);
+        if (rc)
+            return -1;
+        chosen |= (is_value || is_records) && array;
+        walk_ws(w);
+        if (w->p >= w->end || (*w->p != ',' && *w->p != '}'))
+            return -1;
+        if (*w->p++ == '}')
+            return chosen ? 0 : -1; /* no records array: one record */
+        walk_ws(w);
+    }
+}
+
+/* The line s[pos..pos + line) record by record: 1 when done (its events
+ * are in c->out), 0 when convert_value must take it instead. */
+static int walk_line(struct conv *c, size_t pos, size_t line)
+{
+    struct walk w = {c, c->data + pos, c->data + pos + line, 0};
+    size_t out_len = c->out.len, records = c->records;
+    int rc;
+    if (*w.p == '[')
+        rc = walk_records(&w, MDS_JSON_MAX_DEPTH - 1, c->from_auto ? (enum mds_input_kind) - 1 : c->kind);
+    else
+        rc = walk_page(&w);
+    walk_ws(&w);
+    if (rc == 0 && w.p == w.end && w.tokens <= MDS_JSON_MAX_TOKENS) {
+        flush_out(c, 0);
+        return 1;
+    }
+    c->out.len = out_len;
+    if (c->out.data)
+        c->out.data[out_len] = '\0';
+    c->records = records;
+    return 0;
+}
+
 static int malformed(struct conv *c, size_t offset, const char *what)
 {
     fprintf(stderr, "mdesiem convert: %s: malformed JSON at byte offset %zu: %s\n", c->name, offset, what);
@@ -376,6 +522,10 @@ static int convert_all(struct conv *c)
          * document). Anything else is found by value_end(). */
         const char *nl = memchr(s + pos, '\n', n - pos);
         size_t line = nl ? (size_t)(nl - s) - pos : n - pos;
+        if (walk_line(c, pos, line)) {
+            pos += line;
+            continue;
+        }
         if (mds_json_parse(&c->doc, s + pos, line) == MDS_OK) {
             rc = convert_value(c, pos);
             pos += line;
@@ -421,6 +571,8 @@ int mds_cmd_convert(int argc, char **argv)
     mds_buf_init(&c.in, MAX_INPUT);
     mds_buf_init(&c.out, 0);
     mds_json_init(&c.doc);
+    mds_json_init(&c.rec);
+    mds_json_init(&c.part);
     mds_format_ctx_init(&c.ctx);
     rc = read_input(&c, file);
     if (rc == MDS_EXIT_OK)
@@ -432,6 +584,8 @@ int mds_cmd_convert(int argc, char **argv)
     }
     mds_format_ctx_finish(&c.ctx);
     mds_json_finish(&c.doc);
+    mds_json_finish(&c.rec);
+    mds_json_finish(&c.part);
     mds_buf_finish(&c.out);
     mds_buf_finish(&c.in);
     if (c.map)

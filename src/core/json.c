@@ -102,6 +102,33 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len)
     }
 }
 
+mds_err mds_json_parse_value(struct mds_json *j, const char *js, size_t len, int max_depth, size_t *used)
+{
+    j->js = js;
+    j->len = len;
+    j->ntok = 0;
+    j->err_offset = 0;
+    if (!j->tok) {
+        j->cap = 1024;
+        j->tok = mds_malloc(sizeof(jsmntok_t) * (size_t)j->cap);
+        if (!j->tok)
+            return MDS_ERR_NOMEM;
+    }
+    for (;;) {
+        int r = mds_json_tokenize_value(js, len, j->tok, j->cap, max_depth, used);
+        if (r >= 0) {
+            j->ntok = r;
+            j->len = r ? (size_t)j->tok[0].end + (j->tok[0].type == JSMN_STRING ? 1 : 0) : 0;
+            return MDS_OK;
+        }
+        if (r == MDS_JSON_TOKENIZE_INVALID)
+            return MDS_ERR_PARSE;
+        mds_err err = grow_tokens(j, 0);
+        if (err)
+            return err;
+    }
+}
+
 int mds_json_skip(const struct mds_json *j, int i)
 {
     if (i >= j->ntok)
@@ -316,12 +343,33 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+/* Skips, eight bytes at a time, ASCII that JSON strings take as it is
+ * (not a control, '"' or '\\'); the byte loop decides about the rest.
+ * Exact for the first flagged byte (little-endian load). */
+static const unsigned char *skip_json_plain(const unsigned char *p, const unsigned char *end)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) | w)) & highs;
+        if (special)
+            return p + __builtin_ctzll(special) / 8;
+        p += 8;
+    }
+    return p;
+}
+
 mds_err mds_json_escape(struct mds_buf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
     mds_err err = mds_buf_reserve(out, n + 2);
     while (!err && p < end) {
+        p = skip_json_plain(p, end);
+        if (p >= end)
+            break;
         unsigned char c = *p;
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             p++;

@@ -54,6 +54,20 @@ mds_err mds_json_parse(struct mds_json *j, const char *js, size_t len);
 #define MDS_JSON_TOKENIZE_NOMEM (-2)
 int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap);
 
+/* The same pass over the one value js starts with, for reading a big
+ * document value by value: stops after that value and sets *used to the
+ * offset of the first byte after it that is not whitespace (or len).
+ * Containers may nest max_depth deep (at most MDS_JSON_MAX_DEPTH: a value
+ * n levels inside a document gets MDS_JSON_MAX_DEPTH - n, so together
+ * they keep the document's limit). Returns as mds_json_tokenize. */
+int mds_json_tokenize_value(const char *js, size_t len, jsmntok_t *tok, int cap, int max_depth, size_t *used);
+
+/* Tokenises the one value js starts with (mds_json_tokenize_value) into
+ * j, growing j's tokens as needed; *used as there. MDS_ERR_PARSE for
+ * anything invalid (no offset: callers that need to say where use
+ * mds_json_parse on the whole document). j->len is the value's length. */
+mds_err mds_json_parse_value(struct mds_json *j, const char *js, size_t len, int max_depth, size_t *used);
+
 /* Index of the token after the whole subtree rooted at i. */
 int mds_json_skip(const struct mds_json *j, int i);
 

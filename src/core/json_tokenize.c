@@ -158,7 +158,11 @@ static const unsigned char *scalar(const unsigned char *s, const unsigned char *
     return q;
 }
 
-int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
+/* The one pass behind mds_json_tokenize and mds_json_tokenize_value.
+ * With `used` NULL the whole of js must be one value; otherwise the pass
+ * stops at the first byte after the first value (past any whitespace) and
+ * says where in *used. Containers nest at most max_depth deep. */
+static int tokenize(const char *js, size_t len, jsmntok_t *tok, int cap, int max_depth, size_t *used)
 {
     const unsigned char *s = (const unsigned char *)js, *p = s, *end = s + len, *q;
     int open[MDS_JSON_MAX_DEPTH];     /* tokens of the containers not closed yet */
@@ -174,8 +178,12 @@ int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
         unsigned char c = *p;
         switch (want) {
         case W_COMMA_OR_END:
-            if (depth == 0)
+            if (depth == 0 && !used)
                 return MDS_JSON_TOKENIZE_INVALID; /* a second top-level value */
+            if (depth == 0) {
+                *used = (size_t)(p - s); /* what follows the value is the caller's */
+                return n;
+            }
             if (c != ',')
                 goto close;
             p++;
@@ -217,7 +225,7 @@ int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
             tok[n].size = 0;
             tok[n].parent = super;
             if (c == '{' || c == '[') {
-                if (depth == MDS_JSON_MAX_DEPTH)
+                if (depth == max_depth)
                     return MDS_JSON_TOKENIZE_INVALID;
                 tok[n].type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
                 tok[n].start = (int)(p - s);
@@ -248,5 +256,19 @@ int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
         return MDS_JSON_TOKENIZE_INVALID;
     if (tok[0].type == JSMN_PRIMITIVE && (size_t)tok[0].end == len)
         return MDS_JSON_TOKENIZE_INVALID; /* jsmn's call: mds_json_parse asks it */
+    if (used)
+        *used = len;
     return n;
+}
+
+int mds_json_tokenize(const char *js, size_t len, jsmntok_t *tok, int cap)
+{
+    return tokenize(js, len, tok, cap, MDS_JSON_MAX_DEPTH, NULL);
+}
+
+int mds_json_tokenize_value(const char *js, size_t len, jsmntok_t *tok, int cap, int max_depth, size_t *used)
+{
+    if (max_depth < 0 || max_depth > MDS_JSON_MAX_DEPTH)
+        return MDS_JSON_TOKENIZE_INVALID;
+    return tokenize(js, len, tok, cap, max_depth, used);
 }

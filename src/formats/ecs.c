@@ -114,14 +114,43 @@ static const char *original_path(const struct mds_view *v, int collect)
 
 /* ---- values ------------------------------------------------------------ */
 
+/* "<time>.fffffffZ", as mds_time_format(t, 7, ...) spells it, with the
+ * seconds from mds_time_format(t, 0, ...) and the fraction written here:
+ * one snprintf instead of three (they were 5% of ECS rendering). */
 static mds_err put_time(const struct mds_view *v, enum mds_slot s, struct mds_buf *b)
 {
     mds_ticks t;
     char ts[40];
     if (mds_view_ticks(v, s, &t))
         return MDS_ERR_NOTFOUND;
-    size_t n = mds_time_format(t, 7, ts, sizeof ts);
+    size_t n = mds_time_format(t, 0, ts, sizeof ts);
+    if (n == 0 || n > 31) /* mds_time_format(t, 7) needs 9 more bytes of 40 */
+        return mds_json_quote(b, ts, 0);
+    long long frac = (long long)(t % MDS_TICKS_PER_SEC);
+    if (frac < 0)
+        frac += MDS_TICKS_PER_SEC;
+    n--; /* the 'Z' */
+    ts[n++] = '.';
+    for (int i = 6; i >= 0; i--, frac /= 10)
+        ts[n + (size_t)i] = (char)('0' + frac % 10);
+    n += 7;
+    ts[n++] = 'Z';
     return mds_json_quote(b, ts, n);
+}
+
+static mds_err put_category(const struct mds_view *v, struct mds_buf *b)
+{
+    mds_err err = mds_buf_puts(b, "[\"");
+    if (!err)
+        err = mds_buf_puts(b, v->ecs_category);
+    return err ? err : mds_buf_puts(b, "\"]");
+}
+
+static mds_err put_severity(const struct mds_view *v, struct mds_buf *b)
+{
+    int level = mds_cef_severity(mds_view_severity(v)); /* 0..9 */
+    char digit = (char)('0' + level);
+    return level >= 0 && level <= 9 ? mds_buf_putc(b, digit) : mds_buf_printf(b, "%d", level);
 }
 
 static mds_err put_lower(const struct mds_view *v, enum mds_slot s, struct mds_buf *b)
@@ -200,9 +229,9 @@ static mds_err put_value(const struct mds_view *v, const struct ecs_field *f, st
     case E_KIND:
         return mds_buf_puts(b, v->is_alert ? "\"alert\"" : "\"event\"");
     case E_CATEGORY:
-        return mds_buf_printf(b, "[\"%s\"]", v->ecs_category);
+        return put_category(v, b);
     case E_SEVERITY:
-        return mds_buf_printf(b, "%d", mds_cef_severity(mds_view_severity(v)));
+        return put_severity(v, b);
     case E_FRAMEWORK:
         return mds_buf_puts(b, "\"MITRE ATT&CK\"");
     case E_VERSION:

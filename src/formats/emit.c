@@ -58,6 +58,29 @@ static size_t parent_seg(const char *s, size_t n)
     return dot ? (size_t)(dot - s) : 0;
 }
 
+/* Appends [","]"name": and, for a parent object, {. printf was a third
+ * of ECS rendering time (one call per member). */
+static mds_err json_member(struct mds_em *em, const char *name, size_t n, int parent)
+{
+    struct mds_buf *out = em->out;
+    mds_err err = mds_buf_reserve(out, n + 3 + (em->fresh ? 0 : 1) + (parent ? 1 : 0));
+    if (err)
+        return err;
+    char *w = out->data + out->len;
+    if (!em->fresh)
+        *w++ = ',';
+    *w++ = '"';
+    memcpy(w, name, n);
+    w += n;
+    *w++ = '"';
+    *w++ = ':';
+    if (parent)
+        *w++ = '{';
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    return MDS_OK;
+}
+
 /* Opens/closes JSON objects so that `key` (a dotted path) can be written
  * as a member, then writes "leaf":. Paths sharing parents must be
  * adjacent (the ECS table is ordered so; a unit test checks it). */
@@ -80,12 +103,12 @@ static mds_err json_open_path(struct mds_em *em, const char *key)
         em->fresh = 0;
     }
     for (size_t seg; !err && (seg = parent_seg(key + ko, klen - ko)); ko += seg + 1) {
-        err = mds_buf_printf(out, "%s\"%.*s\":{", em->fresh ? "" : ",", (int)seg, key + ko);
+        err = json_member(em, key + ko, seg, 1);
         em->depth++;
         em->fresh = 1;
     }
     if (!err)
-        err = mds_buf_printf(out, "%s\"%s\":", em->fresh ? "" : ",", key + ko);
+        err = json_member(em, key + ko, klen - ko, 0);
     em->fresh = 0;
     em->path = key;
     em->pathlen = klen;

@@ -67,6 +67,14 @@ printf '{"records":[{"time":"2022-01-01T00:00:00Z","category":"AdvancedHunting-D
 expect 0 "" -- --to cef
 grep -q '|DeviceProcessEvents|ProcessCreated|' "$tmp/out" || fail "stream body auto-detected"
 "$bin" convert --to cef - < "$tmp/in" | grep -q ProcessCreated || fail "- reads stdin"
+# a page is read record by record: the same choice of records array, and
+# a record refused halfway through a page leaves the records before it
+printf '%s' '{"records":[{"time":"2022-01-01T00:00:00Z","category":"AdvancedHunting-DeviceProcessEvents","properties":{"ActionType":"ProcessCreated"}}], "value":[{"id":"v1"}]}' > "$tmp/in"
+expect 0 "" -- --to cef
+grep -q externalId=v1 "$tmp/out" && ! grep -q ProcessCreated "$tmp/out" || fail "an array \"value\" wins over \"records\""
+printf '{"value":[{"id":"p1"},{"id":"p2","x":"%0200d"},{"id":"p3"}]}\n' 0 > "$tmp/in"
+expect 1 "record 2 at byte offset 22: record of 218 bytes" -- --max-event 100
+[ "$(cat "$tmp/out")" = '{"id":"p1"}' ] || fail "records before a refused one are written: $(cat "$tmp/out")"
 
 # ---- a 1 MiB command line ----------------------------------------------------
 python3 - "$tmp/big.json" "$tmp/big.cmd" <<'EOF'

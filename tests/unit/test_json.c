@@ -169,12 +169,40 @@ static void test_tokens_are_jsmns(void **state)
     mds_json_finish(&j);
 }
 
+/* One value at a time: the tokens a value gets on its own, where it
+ * stops, and the depth a value inside a document is allowed. */
+static void test_value_at_a_time(void **state)
+{
+    (void)state;
+    const char *page = "[{\"a\":[1,{\"b\":\"x\"}]} , \"s\",7 ,{}]";
+    const char *rest = page + 1;
+    struct mds_json j, whole;
+    size_t used;
+    mds_json_init(&j);
+    mds_json_init(&whole);
+    assert_int_equal(mds_json_parse_value(&j, rest, strlen(rest), MDS_JSON_MAX_DEPTH, &used), MDS_OK);
+    assert_int_equal(j.ntok, 7);
+    assert_memory_equal(rest + used, ", \"s\"", 5); /* past the whitespace after the value */
+    assert_int_equal(mds_json_parse(&whole, rest, 19), MDS_OK);
+    assert_memory_equal(j.tok, whole.tok, sizeof j.tok[0] * 7);
+    assert_int_equal(mds_json_parse_value(&j, rest + used + 2, 3, MDS_JSON_MAX_DEPTH, &used), MDS_OK);
+    assert_int_equal(j.tok[0].type, JSMN_STRING);
+    assert_int_equal(used, 3);
+    assert_int_equal(mds_json_parse_value(&j, "{\"a\" 1}", 8, MDS_JSON_MAX_DEPTH, &used), MDS_ERR_PARSE);
+    assert_int_equal(mds_json_parse_value(&j, "[1,]", 4, MDS_JSON_MAX_DEPTH, &used), MDS_ERR_PARSE);
+    assert_int_equal(mds_json_parse_value(&j, "[[[]]]", 6, 3, &used), MDS_OK);
+    assert_int_equal(mds_json_parse_value(&j, "[[[]]]", 6, 2, &used), MDS_ERR_PARSE);
+    mds_json_finish(&j);
+    mds_json_finish(&whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check),  cmocka_unit_test(test_depth),       cmocka_unit_test(test_find_decode),
         cmocka_unit_test(test_escape), cmocka_unit_test(test_buf_ceiling), cmocka_unit_test(test_scan),
         cmocka_unit_test(test_tokens_are_jsmns),
+        cmocka_unit_test(test_value_at_a_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
