@@ -25,7 +25,8 @@ const struct mds_conf_key mds_service_keys[] = {
     {"retry_max", MDS_CONF_DURATION, "60S", 1, 86400000, NULL, 0, "longest wait between retries"},
     {"retry_limit", MDS_CONF_INT, "10", 1, 1000000, NULL, 0,
      "attempts per request before a cycle (or `once`) reports failure; `run` tries again next cycle"},
-    {"batch_size", MDS_CONF_INT, "500", 1, 100000, NULL, 0, "records an output takes from the outbox at a time"},
+    {"batch_size", MDS_CONF_INT, "100", 1, 100000, NULL, 0,
+     "records an output takes from the outbox at a time (held in memory twice: as stored and as rendered)"},
     {"concurrent_pages", MDS_CONF_INT, "2", 0, 10000, NULL, 0,
      "most sources that hold a fetched page at once (fetching, parsing, storing it); the others wait their "
      "turn. Bounds the memory pages take whatever the number of sources (0 = no limit)"},
