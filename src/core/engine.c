@@ -25,7 +25,11 @@ const struct mds_conf_key mds_service_keys[] = {
     {"retry_max", MDS_CONF_DURATION, "60S", 1, 86400000, NULL, 0, "longest wait between retries"},
     {"retry_limit", MDS_CONF_INT, "10", 1, 1000000, NULL, 0,
      "attempts per request before a cycle (or `once`) reports failure; `run` tries again next cycle"},
-    {"batch_size", MDS_CONF_INT, "500", 1, 100000, NULL, 0, "records an output takes from the outbox at a time"},
+    {"batch_size", MDS_CONF_INT, "100", 1, 100000, NULL, 0,
+     "records an output takes from the outbox at a time (held in memory twice: as stored and as rendered)"},
+    {"concurrent_pages", MDS_CONF_INT, "2", 0, 10000, NULL, 0,
+     "most sources that hold a fetched page at once (fetching, parsing, storing it); the others wait their "
+     "turn. Bounds the memory pages take whatever the number of sources (0 = no limit)"},
     {"metrics_listen", MDS_CONF_STRING, NULL, 0, 0, NULL, 0,
      "HOST:PORT serving /metrics (Prometheus text) and /healthz during `run`, e.g. 127.0.0.1:9464"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
@@ -90,6 +94,8 @@ const struct mds_conf_section *mds_engine_service(const struct mds_engine *e) { 
 int mds_engine_once(const struct mds_engine *e) { return e->opts.once; }
 
 int mds_engine_retry_limit(const struct mds_engine *e) { return e->retry_limit; }
+
+struct mds_budget *mds_engine_page_budget(struct mds_engine *e) { return &e->pages; }
 
 int64_t mds_engine_backoff(const struct mds_engine *e, int attempt, int64_t retry_after_ms)
 {
@@ -157,6 +163,7 @@ static mds_err setup_service(struct mds_engine *e, char *err, size_t errlen)
     e->retry_max_ms = mds_conf_ms(svc, "retry_max");
     e->retry_limit = (int)mds_conf_int(svc, "retry_limit");
     e->batch_size = (size_t)mds_conf_int(svc, "batch_size");
+    e->pages.limit = (int)mds_conf_int(svc, "concurrent_pages");
     return MDS_OK;
 }
 
@@ -419,6 +426,7 @@ mds_err mds_engine_create(struct mds_conf *conf, const struct mds_engine_opts *o
     e->opts = *opts;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->wake, NULL);
+    mds_budget_init(&e->pages, 0);
     e->sources = mds_calloc(conf->nsections + 1, sizeof *e->sources);
     e->outputs = mds_calloc(conf->nsections + 1, sizeof *e->outputs);
     mds_err rc = (e->sources && e->outputs) ? build(e, err, errlen) : MDS_ERR_NOMEM;
@@ -457,5 +465,6 @@ void mds_engine_destroy(struct mds_engine *e)
     mds_free(e->outputs);
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->wake);
+    mds_budget_finish(&e->pages);
     mds_free(e);
 }

@@ -218,6 +218,12 @@ mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items,
 
 /* For sources: the retry policy of the [service] section. */
 int mds_engine_retry_limit(const struct mds_engine *e);
+
+struct mds_budget;
+
+/* The page budget every polling source takes a slot of while it holds a
+ * page ([service] concurrent_pages, see core/budget.h). Owned by e. */
+struct mds_budget *mds_engine_page_budget(struct mds_engine *e);
 int64_t mds_engine_backoff(const struct mds_engine *e, int attempt, int64_t retry_after_ms);
 
 /* The [service] key table, and the keys every source / output has. */

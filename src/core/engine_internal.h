@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "core/budget.h"
 #include "core/engine.h"
 #include "core/lifecycle.h"
 
@@ -19,6 +20,7 @@ struct mds_engine {
     int64_t retry_initial_ms, retry_max_ms;
     int retry_limit;
     size_t batch_size;
+    struct mds_budget pages;  /* [service] concurrent_pages */
 
     struct mds_source **sources;
     size_t nsources;

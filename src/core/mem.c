@@ -54,6 +54,15 @@ void mds_mem_return_large_blocks(void)
 #endif
 }
 
+void mds_mem_share_arenas(int n)
+{
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, n);
+#else
+    (void)n;
+#endif
+}
+
 void mds_mem_trim(void)
 {
 #ifdef __GLIBC__

@@ -25,6 +25,15 @@ void mds_free(void *p);
  * A no-op without glibc. */
 void mds_mem_return_large_blocks(void);
 
+/* For long-running commands, once at start, before any thread: at most
+ * n malloc arenas. glibc gives threads up to 8 per core, and each arena
+ * keeps its own free and fragmented memory, so with one thread per source
+ * idle memory grows with the number of sources. Source threads mostly
+ * wait on the network, so sharing a few arenas costs little contention.
+ * A no-op without glibc. */
+void mds_mem_share_arenas(int n);
+#define MDS_MEM_ARENAS 2
+
 /* Hands the free memory of every arena back to the operating system
  * (glibc malloc_trim; a no-op elsewhere): for the places that just freed
  * a page or a batch, after which SQLite's page cache and other small

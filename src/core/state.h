@@ -36,6 +36,11 @@ void mds_state_unlock(struct mds_state_lock *lock);
 mds_err mds_db_open(const char *path, int create, struct mds_db **out, char *err, size_t errlen);
 void mds_db_close(struct mds_db *db);
 
+/* Frees the pages db caches (they are read again from the file when
+ * needed): for a thread that is done with a page, so an idle connection
+ * holds next to nothing. Only on db's own thread; NULL is a no-op. */
+void mds_db_release_memory(struct mds_db *db);
+
 /* Checks the whole file's structure (PRAGMA quick_check: every page,
  * no index comparison; about a second per GB). MDS_ERR_STATE with a
  * message naming the first problem when it is damaged. Run once at

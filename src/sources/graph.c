@@ -27,8 +27,9 @@ static const struct mds_odata_api incidents = {
 static const struct mds_conf_key graph_keys[] = {
     {"api", MDS_CONF_ENUM, "alerts_v2", 0, 0, "alerts_v2|incidents", 0,
      "collection to read (QRadar's API parameter): alerts_v2, or incidents with their alerts"},
-    {"page_size", MDS_CONF_INT, NULL, 1, 2000, NULL, 0, "$top per request: default 1000 for alerts_v2, 50 for "
-                                                       "incidents (the service's maximum)"},
+    {"page_size", MDS_CONF_INT, NULL, 1, 2000, NULL, 0,
+     "$top per request: default 200 for alerts_v2 (a page of alerts with evidence is about 6 kB an alert, "
+     "held in memory while it is stored), 50 for incidents (the service's maximum)"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -41,7 +42,7 @@ static mds_err graph_create(struct mds_source *src, char *err, size_t errlen)
         .api = is_incidents ? &incidents : &alerts_v2,
         .api_root = cloud->graph,
         .audience = cloud->graph,
-        .page_size = size ? (int)mds_conf_int(src->sec, "page_size") : is_incidents ? 50 : 1000,
+        .page_size = size ? (int)mds_conf_int(src->sec, "page_size") : is_incidents ? 50 : 200,
     };
     if (is_incidents && t.page_size > 50) {
         snprintf(err, errlen, "%s:%d: [source %s]: page_size for incidents is at most 50", src->conf->path,

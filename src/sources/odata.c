@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/budget.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -224,8 +225,10 @@ static int wait_for_quota(struct odata *o)
     return mds_sleep_ms(a > b ? a : b);
 }
 
-/* Fetches and stores one page. */
-static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cursor, char *err, size_t errlen)
+/* Fetches and stores one page, then folds it into the keyset; *more says
+ * whether the cycle needs another request. */
+static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cursor, int *more, char *err,
+                          size_t errlen)
 {
     size_t accepted;
     mds_err rc = build_url(o, o->keyset.since, o->keyset.skip);
@@ -244,23 +247,52 @@ static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cu
     int ordered = o->page.sorted && !o->keyset.unsorted_max;
     if (ordered && o->page.max_version > *cursor)
         *cursor = o->page.max_version;
-    return mds_source_commit(src, o->page.items, o->page.n, ordered ? cursor : NULL, &accepted);
+    rc = mds_source_commit(src, o->page.items, o->page.n, ordered ? cursor : NULL, &accepted);
+    if (rc)
+        return rc;
+    if (!o->page.sorted && !o->keyset.unsorted_max && o->api->orderby)
+        mds_warn(src->tag, "the service ignored $orderby; paging with $skip and moving the cursor "
+                           "once the whole window was read");
+    *more = mds_keyset_advance(&o->keyset, &o->page);
+    return MDS_OK;
 }
 
-static mds_err collect(struct mds_source *src, struct odata *o, char *err, size_t errlen)
+/*
+ * A page is held only inside a slot of the engine's page budget
+ * ([service] concurrent_pages): the response body (about 6 kB an alert),
+ * the item index and the SQLite pages written while storing it are all
+ * freed before the slot is given back, so however many sources there
+ * are, at most that many pages are in memory at once. *held adds up the
+ * bytes the pages took, for the trim at the end of the cycle.
+ */
+static mds_err fetch_page_in_budget(struct mds_source *src, struct odata *o, mds_ticks *cursor, int *more,
+                                    size_t *held, char *err, size_t errlen)
+{
+    struct mds_budget *budget = mds_engine_page_budget(src->engine);
+    mds_err rc = mds_budget_acquire(budget);
+    if (rc)
+        return rc;
+    rc = fetch_page(src, o, cursor, more, err, errlen);
+    *held += o->resp.body.cap + o->page.cap * sizeof *o->page.items;
+    mds_buf_finish(&o->resp.body);
+    mds_graph_page_finish(&o->page);
+    mds_db_release_memory(src->db);
+    mds_budget_release(budget);
+    return rc;
+}
+
+static mds_err collect(struct mds_source *src, struct odata *o, size_t *held, char *err, size_t errlen)
 {
     mds_ticks cursor, overlap = o->overlap_ms * MDS_TICKS_PER_MS;
     mds_err rc;
+    int more = 0;
     if (mds_db_cursor(src->db, src->name, &cursor) != MDS_OK)
         cursor = mds_time_now() - o->lookback_ms * MDS_TICKS_PER_MS;
     mds_keyset_start(&o->keyset, cursor, overlap, o->page_size);
     do {
-        if ((rc = fetch_page(src, o, &cursor, err, errlen)))
+        if ((rc = fetch_page_in_budget(src, o, &cursor, &more, held, err, errlen)))
             return rc;
-        if (!o->page.sorted && !o->keyset.unsorted_max && o->api->orderby)
-            mds_warn(src->tag, "the service ignored $orderby; paging with $skip and moving the cursor "
-                               "once the whole window was read");
-    } while (mds_keyset_advance(&o->keyset, &o->page));
+    } while (more);
     if (o->keyset.unsorted_max > cursor) {
         size_t none;
         cursor = o->keyset.unsorted_max;
@@ -271,17 +303,16 @@ static mds_err collect(struct mds_source *src, struct odata *o, char *err, size_
     return MDS_OK;
 }
 
-/* Between cycles a source holds no page. The response body and the item
- * index are sized by the largest page (about 5 MB for 1,000 alerts) and
- * would otherwise stay allocated, per source, for as long as it runs
- * (see also mds_mem_return_large_blocks). */
+/* Between cycles (and between pages, see fetch_page_in_budget) a source
+ * holds no page. What the pages left free but resident in the thread's
+ * malloc arena goes back to the system once a cycle moved at least
+ * MDS_MEM_TRIM_AT (see also mds_mem_return_large_blocks). */
 mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
 {
     struct odata *o = src->ctx;
-    mds_err rc = collect(src, o, err, errlen);
-    size_t held = o->resp.body.cap + o->page.cap * sizeof *o->page.items;
-    mds_buf_finish(&o->resp.body);
-    mds_graph_page_finish(&o->page);
+    size_t held = 0;
+    mds_err rc = collect(src, o, &held, err, errlen);
+    mds_db_release_memory(src->db);
     if (held >= MDS_MEM_TRIM_AT)
         mds_mem_trim();
     return rc;

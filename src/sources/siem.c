@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/budget.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -205,7 +206,8 @@ static mds_err fetch_window(struct mds_source *src, struct siem *s, const char *
     }
 }
 
-static mds_err collect_region(struct mds_source *src, struct siem *s, const char *region, char *err, size_t errlen)
+static mds_err collect_region(struct mds_source *src, struct siem *s, const char *region, size_t *held, char *err,
+                              size_t errlen)
 {
     mds_ticks cursor, now = mds_time_now(), window = s->window_ms * MDS_TICKS_PER_MS;
     size_t accepted;
@@ -216,12 +218,23 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
     mds_ticks since = cursor - s->overlap_ms * MDS_TICKS_PER_MS;
     while (since < now) {
         mds_ticks until = since + window < now ? since + window : now;
-        mds_err rc = fetch_window(src, s, region, since, &until, err, errlen);
+        /* one answer is held at a time, inside the engine's page budget
+         * (see fetch_page_in_budget in odata.c) */
+        struct mds_budget *budget = mds_engine_page_budget(src->engine);
+        mds_err rc = mds_budget_acquire(budget);
+        if (rc)
+            return rc;
+        rc = fetch_window(src, s, region, since, &until, err, errlen);
         /* A local clock ahead of the service's must not move the cursor
          * past what the service has processed: cap it at its Date. */
         mds_ticks cursor_to = s->resp.date && s->resp.date < until ? s->resp.date : until;
         if (!rc)
             rc = mds_source_commit(src, s->page.items, s->page.n, &cursor_to, &accepted);
+        *held += s->resp.body.cap + s->page.cap * sizeof *s->page.items;
+        mds_buf_finish(&s->resp.body);
+        mds_graph_page_finish(&s->page);
+        mds_db_release_memory(src->db);
+        mds_budget_release(budget);
         if (rc)
             return rc;
         since = until;
@@ -234,9 +247,10 @@ static mds_err siem_collect(struct mds_source *src, char *err, size_t errlen)
 {
     struct siem *s = src->ctx;
     mds_err first = MDS_OK;
+    size_t held = 0;
     for (int i = 0; i < s->nregions && !mds_shutdown_requested(); i++) {
         char rerr[512] = "";
-        mds_err rc = collect_region(src, s, s->regions[i], rerr, sizeof rerr);
+        mds_err rc = collect_region(src, s, s->regions[i], &held, rerr, sizeof rerr);
         if (rc && !first) {
             first = rc;
             snprintf(err, errlen, "region %s: %s", s->regions[i], rerr);
@@ -245,10 +259,7 @@ static mds_err siem_collect(struct mds_source *src, char *err, size_t errlen)
         }
     }
     src->cursor_key = NULL;
-    /* no page is held between cycles (see mds_odata_collect) */
-    size_t held = s->resp.body.cap + s->page.cap * sizeof *s->page.items;
-    mds_buf_finish(&s->resp.body);
-    mds_graph_page_finish(&s->page);
+    /* no answer is held between windows or cycles (see mds_odata_collect) */
     if (held >= MDS_MEM_TRIM_AT)
         mds_mem_trim();
     return mds_shutdown_requested() ? MDS_ERR_STOPPED : first;
