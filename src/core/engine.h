@@ -221,8 +221,17 @@ int mds_engine_retry_limit(const struct mds_engine *e);
 
 struct mds_budget;
 
+/* For polling sources, around every page they fetch and store: waits
+ * until every output the source routes to has room in its spool (a
+ * paused source must not hold a slot others need), then takes a slot of
+ * the page budget ([service] concurrent_pages, see core/budget.h).
+ * MDS_OK with the slot held; MDS_ERR_STOPPED on shutdown; MDS_ERR_RETRY
+ * when a full output's thread has ended. page_end gives the slot back. */
+mds_err mds_source_page_begin(struct mds_source *src);
+void mds_source_page_end(struct mds_source *src);
+
 /* The page budget every polling source takes a slot of while it holds a
- * page ([service] concurrent_pages, see core/budget.h). Owned by e. */
+ * page. Owned by e. */
 struct mds_budget *mds_engine_page_budget(struct mds_engine *e);
 int64_t mds_engine_backoff(const struct mds_engine *e, int attempt, int64_t retry_after_ms);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/budget.h"
 #include "core/engine.h"
 #include "core/engine_internal.h"
 #include "core/log.h"
@@ -86,6 +87,14 @@ static mds_err wait_for_spool(struct mds_source *src)
     mds_info(src->tag, "resumed: every output's spool is below its spool_max_bytes");
     return MDS_OK;
 }
+
+mds_err mds_source_page_begin(struct mds_source *src)
+{
+    mds_err rc = wait_for_spool(src);
+    return rc ? rc : mds_budget_acquire(mds_engine_page_budget(src->engine));
+}
+
+void mds_source_page_end(struct mds_source *src) { mds_budget_release(mds_engine_page_budget(src->engine)); }
 
 static void spool_add(struct mds_source *src, int64_t bytes)
 {

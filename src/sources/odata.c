@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/budget.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -268,8 +267,7 @@ static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cu
 static mds_err fetch_page_in_budget(struct mds_source *src, struct odata *o, mds_ticks *cursor, int *more,
                                     size_t *held, char *err, size_t errlen)
 {
-    struct mds_budget *budget = mds_engine_page_budget(src->engine);
-    mds_err rc = mds_budget_acquire(budget);
+    mds_err rc = mds_source_page_begin(src);
     if (rc)
         return rc;
     rc = fetch_page(src, o, cursor, more, err, errlen);
@@ -277,7 +275,7 @@ static mds_err fetch_page_in_budget(struct mds_source *src, struct odata *o, mds
     mds_buf_finish(&o->resp.body);
     mds_graph_page_finish(&o->page);
     mds_db_release_memory(src->db);
-    mds_budget_release(budget);
+    mds_source_page_end(src);
     return rc;
 }
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/budget.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -220,8 +219,7 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
         mds_ticks until = since + window < now ? since + window : now;
         /* one answer is held at a time, inside the engine's page budget
          * (see fetch_page_in_budget in odata.c) */
-        struct mds_budget *budget = mds_engine_page_budget(src->engine);
-        mds_err rc = mds_budget_acquire(budget);
+        mds_err rc = mds_source_page_begin(src);
         if (rc)
             return rc;
         rc = fetch_window(src, s, region, since, &until, err, errlen);
@@ -234,7 +232,7 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
         mds_buf_finish(&s->resp.body);
         mds_graph_page_finish(&s->page);
         mds_db_release_memory(src->db);
-        mds_budget_release(budget);
+        mds_source_page_end(src);
         if (rc)
             return rc;
         since = until;
