@@ -318,7 +318,7 @@ def memory_section(d, rows, cmds, goals):
         d.p()
         return
     d.p(f"`mdesiem run` with N graph sources against one emulator (each source its own tenant credentials, "
-        f"token, HTTP connection and cursor; `recurrence = {m.get('recurrence', '?')}`, default `page_size` (1,000), "
+        f"token, HTTP connection and cursor; `recurrence = {m.get('recurrence', '?')}`, default `page_size` (200) and `batch_size` (100), "
         f"one file output). "
         f"**Idle**: VmRSS once every source finished {m.get('idle_cycles', '?')} cycles with nothing new. "
         f"**Under load**: then the emulator creates {m.get('load', 0):,} new alerts and every source collects "
