@@ -99,7 +99,7 @@ static const struct mds_conf_key eventhub_keys[] = {
      "acknowledged its records (the event hub holds the backlog while an output is down); outbox: records "
      "are stored in the state file's outbox first and offsets committed once stored (the local disk holds "
      "the backlog, up to spool_max_bytes)"},
-    {"batch_records", MDS_CONF_INT, "20000", 1, 1000000, NULL, 0,
+    {"batch_records", MDS_CONF_INT, "5000", 1, 1000000, NULL, 0,
      "most records delivered (or stored in the outbox) at a time (under an eps_throttle, at most a "
      "quarter second's worth)"},
     {"commit_interval", MDS_CONF_DURATION, "1S", 100, 60000, NULL, 0,
@@ -248,6 +248,11 @@ static mds_err setup_client(struct eventhub *eh, char *err, size_t errlen)
         {"session.timeout.ms", session},
         {"heartbeat.interval.ms", heartbeat},
         {"max.poll.interval.ms", "300000"},
+        /* Prefetch up to 128 MB (librdkafka's default is 64 MB): while a
+         * batch is being delivered the fetcher runs ahead, and a full
+         * local queue stalls fetching for up to a second; with batches of
+         * 5,000 records this holds about two seconds of a fast stream. */
+        {"queued.max.messages.kbytes", "131072"},
         /* `once` ends at the partitions' ends: an idle fetch is answered sooner */
         {"fetch.wait.max.ms", mds_engine_once(eh->src->engine) ? "100" : "500"},
     };
