@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/json_plain.h"
 #include "core/mem.h"
 
 void mds_json_init(struct mds_json *j) { memset(j, 0, sizeof *j); }
@@ -343,31 +344,13 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
-/* Skips, eight bytes at a time, ASCII that JSON strings take as it is
- * (not a control, '"' or '\\'); the byte loop decides about the rest.
- * Exact for the first flagged byte (little-endian load). */
-static const unsigned char *skip_json_plain(const unsigned char *p, const unsigned char *end)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    while (end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) | w)) & highs;
-        if (special)
-            return p + __builtin_ctzll(special) / 8;
-        p += 8;
-    }
-    return p;
-}
-
 mds_err mds_json_escape(struct mds_buf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
     mds_err err = mds_buf_reserve(out, n + 2);
     while (!err && p < end) {
-        p = skip_json_plain(p, end);
+        p = mds_json_skip_plain(p, end, 1);
         if (p >= end)
             break;
         unsigned char c = *p;

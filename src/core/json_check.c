@@ -11,11 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "skip_plain assumes a little-endian load order"
-#endif
-
 #include "core/json.h"
+#include "core/json_plain.h"
 
 enum expect { VALUE, KEY_OR_END, KEY, COLON, COMMA_OR_END, VALUE_OR_END };
 
@@ -38,30 +35,11 @@ static int is_hex(unsigned char ch)
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
-/* Skips, eight bytes at a time, a run containing no '"', no '\\' and no
- * control byte: the common case inside a string. The word tests flag the
- * first special byte exactly (has-zero / has-less-than; a borrow can only
- * flag bytes after it), so the byte loop sees every special byte. */
-static const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
-{
-    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-    while (end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-        uint64_t special = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
-        if (special) /* the lowest flagged byte is exact (little-endian load) */
-            return p + __builtin_ctzll(special) / 8;
-        p += 8;
-    }
-    return p;
-}
-
 static int check_string(struct checker *c)
 {
     c->p++; /* opening quote */
     while (c->p < c->end) {
-        c->p = skip_plain(c->p, c->end);
+        c->p = mds_json_skip_plain(c->p, c->end, 0);
         if (c->p >= c->end)
             break;
         unsigned char ch = *c->p++;
