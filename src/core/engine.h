@@ -212,9 +212,10 @@ mds_err mds_source_commit_stream(struct mds_source *src, const struct mds_stream
  * source, in each output's format, after the EPS throttle; MDS_OK once
  * every output acknowledged them (transient failures are retried as the
  * outbox's deliveries are). No outbox row is written: the broker keeps
- * the records until the source commits their offsets. May run on a
- * worker thread of the source. */
-mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n);
+ * the records until the source commits their offsets. `skipped` counts
+ * records the source dropped as re-sent copies (fetched, duplicates).
+ * May run on a worker thread of the source. */
+mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n, size_t skipped);
 
 /* For sources: the retry policy of the [service] section. */
 int mds_engine_retry_limit(const struct mds_engine *e);

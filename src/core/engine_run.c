@@ -13,6 +13,14 @@
 
 static void direct_free(struct mds_source *src);
 
+static struct mds_output *find_output(struct mds_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->noutputs; i++)
+        if (strcmp(e->outputs[i]->name, name) == 0)
+            return e->outputs[i];
+    return NULL;
+}
+
 static void wake_outputs(struct mds_engine *e)
 {
     pthread_mutex_lock(&e->mu);
@@ -51,14 +59,11 @@ static void wait_for_records(struct mds_engine *e, uint64_t seen_gen, int64_t ms
  */
 static struct mds_output *full_route(struct mds_source *src)
 {
-    struct mds_engine *e = src->engine;
-    for (size_t r = 0; r < src->nroutes; r++)
-        for (size_t i = 0; i < e->noutputs; i++) {
-            struct mds_output *o = e->outputs[i];
-            if (strcmp(o->name, src->routes[r]) == 0 && o->spool_max > 0 &&
-                atomic_load(&o->spool_bytes) > o->spool_max)
-                return o;
-        }
+    for (size_t r = 0; r < src->nroutes; r++) {
+        struct mds_output *o = find_output(src->engine, src->routes[r]);
+        if (o && o->spool_max > 0 && atomic_load(&o->spool_bytes) > o->spool_max)
+            return o;
+    }
     return NULL;
 }
 
@@ -98,11 +103,11 @@ void mds_source_page_end(struct mds_source *src) { mds_budget_release(mds_engine
 
 static void spool_add(struct mds_source *src, int64_t bytes)
 {
-    struct mds_engine *e = src->engine;
-    for (size_t r = 0; r < src->nroutes; r++)
-        for (size_t i = 0; i < e->noutputs; i++)
-            if (strcmp(e->outputs[i]->name, src->routes[r]) == 0)
-                atomic_fetch_add(&e->outputs[i]->spool_bytes, (long long)bytes);
+    for (size_t r = 0; r < src->nroutes; r++) {
+        struct mds_output *o = find_output(src->engine, src->routes[r]);
+        if (o)
+            atomic_fetch_add(&o->spool_bytes, (long long)bytes);
+    }
 }
 
 static void spool_release(struct mds_output *o, const struct mds_pending *rows, size_t n)
@@ -443,14 +448,6 @@ struct mds_direct {
     size_t cap;
 };
 
-static struct mds_output *find_output(struct mds_engine *e, const char *name)
-{
-    for (size_t i = 0; i < e->noutputs; i++)
-        if (strcmp(e->outputs[i]->name, name) == 0)
-            return e->outputs[i];
-    return NULL;
-}
-
 static struct mds_direct *direct_buffers(struct mds_source *src, size_t n)
 {
     struct mds_direct *d = src->direct;
@@ -476,10 +473,9 @@ static void direct_free(struct mds_source *src)
     struct mds_direct *d = src->direct;
     if (!d)
         return;
+    release_buffers(&d->b);
     mds_format_ctx_finish(&d->b.ctx);
-    mds_buf_finish(&d->b.data);
     mds_free(d->b.recs);
-    mds_free(d->b.events);
     mds_free(d);
     src->direct = NULL;
 }
@@ -503,7 +499,7 @@ static mds_err deliver_to(struct mds_output *o, struct output_buffers *b, size_t
     return rc;
 }
 
-mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n)
+mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items, size_t n, size_t skipped)
 {
     struct mds_direct *d = direct_buffers(src, n);
     if (!d)
@@ -527,8 +523,9 @@ mds_err mds_source_deliver(struct mds_source *src, const struct mds_item *items,
         if (rc)
             return rc;
     }
-    atomic_fetch_add(&src->stats.fetched, (long long)n);
+    atomic_fetch_add(&src->stats.fetched, (long long)(n + skipped));
     atomic_fetch_add(&src->stats.accepted, (long long)n);
+    atomic_fetch_add(&src->stats.duplicates, (long long)skipped);
     atomic_fetch_add(&src->stats.pages, 1);
     return MDS_OK;
 }

@@ -392,7 +392,6 @@ static void eventhub_destroy(struct mds_source *src)
     for (int i = 0; i < 2; i++) {
         mds_free(eh->batches[i].msgs);
         mds_free(eh->batches[i].smsgs);
-        mds_free(eh->batches[i].smsg_src);
         mds_free(eh->batches[i].items);
         mds_free(eh->batches[i].ids);
     }

@@ -227,13 +227,9 @@ static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
 {
     struct eh_batch *b = eh->batch;
     const char *body = m->payload;
-    size_t first = b->nitems, cap = b->smsgcap;
-    if (reserve_items(b, eh->split.n) || grow((void **)&b->smsgs, &cap, b->nsmsgs + 1, sizeof *b->smsgs))
+    size_t first = b->nitems;
+    if (reserve_items(b, eh->split.n) || grow((void **)&b->smsgs, &b->smsgcap, b->nsmsgs + 1, sizeof *b->smsgs))
         return MDS_ERR_NOMEM;
-    cap = b->smsgcap;
-    if (grow((void **)&b->smsg_src, &cap, b->nsmsgs + 1, sizeof *b->smsg_src))
-        return MDS_ERR_NOMEM;
-    b->smsgcap = cap;
     for (size_t i = 0; i < eh->split.n; i++) {
         const struct mds_eh_record *r = &eh->split.recs[i];
         if (!mds_eh_category_match((const char *const *)eh->categories, eh->ncategories, body + r->cat_off,
@@ -248,7 +244,6 @@ static mds_err add_records(struct eventhub *eh, const rd_kafka_message_t *m)
     }
     if (b->nitems == first)
         return MDS_OK;
-    b->smsg_src[b->nsmsgs] = m;
     struct mds_stream_msg *sm = &b->smsgs[b->nsmsgs++];
     *sm = (struct mds_stream_msg){.first = first, .count = b->nitems - first};
     return eh->dedupe ? digest(eh, body, m->len, sm->digest) : MDS_OK;
@@ -358,15 +353,11 @@ static mds_err deliver_direct(struct eventhub *eh, struct eh_batch *b, size_t *a
     for (size_t m = 0; m < b->nsmsgs; m++) /* keep the records of fresh messages, in order */
         for (size_t i = b->smsgs[m].first; !b->smsgs[m].dup && i < b->smsgs[m].first + b->smsgs[m].count; i++)
             b->items[n++] = b->items[i];
-    mds_err rc = mds_source_deliver(src, b->items, n);
+    mds_err rc = mds_source_deliver(src, b->items, n, b->nitems - n);
     if (!rc && eh->dedupe && mds_db_stream_remember(src->db, src->name, b->smsgs, b->nsmsgs)) {
         mds_error(src->tag, "cannot record the digests of %zu delivered messages: %s", b->nsmsgs,
                   mds_db_errmsg(src->db));
         rc = MDS_ERR_STATE;
-    }
-    if (!rc && n < b->nitems) {
-        atomic_fetch_add(&src->stats.fetched, (long long)(b->nitems - n));
-        atomic_fetch_add(&src->stats.duplicates, (long long)(b->nitems - n));
     }
     *accepted = rc ? 0 : n;
     return rc;

@@ -39,7 +39,6 @@ struct eh_batch {
     rd_kafka_message_t **msgs;
     size_t nmsgs, msgcap;
     struct mds_stream_msg *smsgs;        /* messages with records to store */
-    const rd_kafka_message_t **smsg_src; /* the message of each smsgs[i] */
     size_t nsmsgs, smsgcap;
     struct mds_item *items;
     char (*ids)[EH_ID_MAX];
