@@ -256,6 +256,16 @@ static mds_err fetch_page(struct mds_source *src, struct odata *o, mds_ticks *cu
     return MDS_OK;
 }
 
+size_t mds_page_done(struct mds_source *src, struct mds_buf *body, struct mds_graph_page *page)
+{
+    size_t held = body->cap + page->cap * sizeof *page->items;
+    mds_buf_finish(body);
+    mds_graph_page_finish(page);
+    mds_db_release_memory(src->db);
+    mds_source_page_end(src);
+    return held;
+}
+
 /*
  * A page is held only inside a slot of the engine's page budget
  * ([service] concurrent_pages): the response body (about 6 kB an alert),
@@ -271,11 +281,7 @@ static mds_err fetch_page_in_budget(struct mds_source *src, struct odata *o, mds
     if (rc)
         return rc;
     rc = fetch_page(src, o, cursor, more, err, errlen);
-    *held += o->resp.body.cap + o->page.cap * sizeof *o->page.items;
-    mds_buf_finish(&o->resp.body);
-    mds_graph_page_finish(&o->page);
-    mds_db_release_memory(src->db);
-    mds_source_page_end(src);
+    *held += mds_page_done(src, &o->resp.body, &o->page);
     return rc;
 }
 

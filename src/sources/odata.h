@@ -24,6 +24,11 @@ struct mds_graph_page {
 
 void mds_graph_page_finish(struct mds_graph_page *p);
 
+/* Ends a page taken with mds_source_page_begin: frees the response body
+ * and the item index, gives back SQLite's cache and the budget slot.
+ * Returns the bytes the page took, for the trim at the end of a cycle. */
+size_t mds_page_done(struct mds_source *src, struct mds_buf *body, struct mds_graph_page *page);
+
 /* Parses a collection page {"value":[...], "@odata.nextLink":...}.
  * `version_key` names the member that versions an item (e.g.
  * "lastUpdateDateTime"). MDS_ERR_PARSE (err says where) when the body is

@@ -228,11 +228,7 @@ static mds_err collect_region(struct mds_source *src, struct siem *s, const char
         mds_ticks cursor_to = s->resp.date && s->resp.date < until ? s->resp.date : until;
         if (!rc)
             rc = mds_source_commit(src, s->page.items, s->page.n, &cursor_to, &accepted);
-        *held += s->resp.body.cap + s->page.cap * sizeof *s->page.items;
-        mds_buf_finish(&s->resp.body);
-        mds_graph_page_finish(&s->page);
-        mds_db_release_memory(src->db);
-        mds_source_page_end(src);
+        *held += mds_page_done(src, &s->resp.body, &s->page);
         if (rc)
             return rc;
         since = until;
