@@ -8,11 +8,14 @@
  * delivery report. Reports are counted per batch (each message carries
  * its batch number as opaque, so a late report of an abandoned batch is
  * ignored). When the reports do not all arrive within `timeout`, what is
- * still queued is purged and the batch fails with MDS_ERR_RETRY: the
- * engine re-produces it whole (at-least-once; messages of the failed
- * attempt that did reach the broker are the duplicates). An event larger
- * than max_message_bytes is refused before anything of the batch is
- * produced.
+ * still queued is purged and the batch fails with MDS_ERR_RETRY. The
+ * engine retries a failed batch unchanged; the output keeps a copy of a
+ * batch that failed part way, with a flag per acknowledged message, and
+ * when the next batch is that same one only the messages without a
+ * report are produced again. The at-least-once tail is what was in
+ * flight when it was purged and still reached the broker. An event
+ * larger than max_message_bytes is refused before anything of the batch
+ * is produced.
  *
  * Runs on the output's thread; librdkafka's own threads only call back
  * from inside rd_kafka_poll/flush, on this thread.
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "core/buf.h"
 #include "core/engine.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
@@ -63,20 +67,33 @@ struct kafka_out {
     const char *tag;
     int64_t timeout_ms;
     size_t max_message;
-    uintptr_t batch;      /* number of the batch being delivered */
-    size_t acked, failed; /* its delivery reports so far */
+    uintptr_t base;       /* opaque of the attempt's first message; the others follow */
+    size_t count;         /* messages of the batch being delivered */
+    size_t acked, failed; /* its delivery reports so far (acked includes earlier attempts) */
     rd_kafka_resp_err_t first_err;
+    unsigned char *done; /* per message of the batch: acknowledged */
+    size_t done_cap;
+    struct mds_buf held; /* the batch that failed part way: per message a held_head, key, value */
+    size_t held_count;   /* its messages; 0 = none held */
 };
 
-/* Delivery report: counts the outcome if it belongs to the current batch. */
+struct held_head {
+    size_t key_len, len;
+};
+
+/* Delivery report: counts the outcome if it belongs to the current
+ * attempt (the opaque is base + the message's index in the batch). */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     struct kafka_out *k = opaque;
     (void)rk;
-    if ((uintptr_t)m->_private != k->batch)
+    uintptr_t i = (uintptr_t)m->_private - k->base;
+    if (i >= k->count)
         return;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        k->acked++;
+        if (!k->done[i])
+            k->acked++;
+        k->done[i] = 1;
     } else {
         if (!k->failed)
             k->first_err = m->err;
@@ -211,12 +228,13 @@ static mds_err kafka_create(struct mds_output *o, char *err, size_t errlen)
     k->topic = mds_conf_str(o->sec, "topic");
     k->timeout_ms = mds_conf_ms(o->sec, "timeout");
     k->max_message = (size_t)mds_conf_int(o->sec, "max_message_bytes");
+    mds_buf_init(&k->held, 0);
     return new_producer(o, k, err, errlen);
 }
 
 static void close_producer(struct kafka_out *k)
 {
-    k->batch = 0; /* reports of anything left are nobody's */
+    k->count = 0; /* reports of anything left are nobody's */
     rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(k->rk, 1000);
     rd_kafka_destroy(k->rk);
@@ -243,6 +261,8 @@ static void kafka_destroy(struct mds_output *o)
     struct kafka_out *k = o->ctx;
     if (k->rk)
         close_producer(k);
+    mds_buf_finish(&k->held);
+    mds_free(k->done);
     mds_free(k);
     o->ctx = NULL;
 }
@@ -269,11 +289,11 @@ static rd_kafka_resp_err_t produce_one(struct kafka_out *k, const struct mds_bat
                                        const struct mds_event *ev, int64_t deadline)
 {
     for (;;) {
-        rd_kafka_resp_err_t e =
-            rd_kafka_producev(k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                              RD_KAFKA_V_KEY(ev->rec->id, ev->rec->id_len),
-                              RD_KAFKA_V_VALUE((void *)(b->data + ev->off), ev->len),
-                              RD_KAFKA_V_OPAQUE((void *)k->batch), RD_KAFKA_V_END);
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            k->rk, RD_KAFKA_V_TOPIC(k->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(ev->rec->id, ev->rec->id_len),
+            RD_KAFKA_V_VALUE((void *)(b->data + ev->off), ev->len),
+            RD_KAFKA_V_OPAQUE((void *)(k->base + (uintptr_t)(ev - b->events))), RD_KAFKA_V_END);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
             return e;
         if (mds_shutdown_requested() || mds_mono_ms() >= deadline)
@@ -316,6 +336,96 @@ static mds_err verdict(struct kafka_out *k, size_t count, char *err, size_t errl
     return mds_shutdown_requested() && !k->failed ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
 }
 
+/* 1 when b is, message for message (key and value), the batch held. */
+static int same_as_held(const struct kafka_out *k, const struct mds_batch *b)
+{
+    if (!k->held_count || b->count != k->held_count)
+        return 0;
+    const char *p = k->held.data, *end = p + k->held.len;
+    for (size_t i = 0; i < b->count; i++) {
+        const struct mds_event *ev = &b->events[i];
+        struct held_head h;
+        memcpy(&h, p, sizeof h);
+        p += sizeof h;
+        if (h.key_len != ev->rec->id_len || h.len != ev->len || memcmp(p, ev->rec->id, h.key_len) != 0 ||
+            memcmp(p + h.key_len, b->data + ev->off, h.len) != 0)
+            return 0;
+        p += h.key_len + h.len;
+    }
+    return p == end;
+}
+
+static void forget_held(struct kafka_out *k)
+{
+    mds_buf_finish(&k->held);
+    k->held_count = 0;
+}
+
+/* After a failed attempt: keeps a copy of the batch when some of it was
+ * acknowledged (short of memory, nothing is kept and the retry produces
+ * the whole batch again). */
+static void hold(struct kafka_out *k, const struct mds_batch *b)
+{
+    forget_held(k);
+    if (!k->acked)
+        return;
+    for (size_t i = 0; i < b->count; i++) {
+        const struct mds_event *ev = &b->events[i];
+        struct held_head h = {ev->rec->id_len, ev->len};
+        if (mds_buf_append(&k->held, &h, sizeof h) || mds_buf_append(&k->held, ev->rec->id, h.key_len) ||
+            mds_buf_append(&k->held, b->data + ev->off, h.len)) {
+            forget_held(k);
+            return;
+        }
+    }
+    k->held_count = b->count;
+}
+
+/* Starts an attempt: clears the flags unless b is the batch held, whose
+ * acknowledged messages stay done. */
+static mds_err begin_attempt(struct kafka_out *k, const struct mds_batch *b)
+{
+    if (b->count > k->done_cap) {
+        unsigned char *d = mds_realloc(k->done, b->count);
+        if (!d)
+            return MDS_ERR_NOMEM;
+        k->done = d;
+        k->done_cap = b->count;
+    }
+    k->acked = 0;
+    if (same_as_held(k, b)) {
+        for (size_t i = 0; i < b->count; i++)
+            k->acked += k->done[i];
+        mds_info(k->tag,
+                 "producing %zu of %zu messages again; the others were acknowledged by the last attempt",
+                 b->count - k->acked, b->count);
+    } else {
+        forget_held(k);
+        memset(k->done, 0, b->count);
+    }
+    k->base += k->count + 1; /* past every opaque of the previous attempt */
+    k->count = b->count;
+    k->failed = 0;
+    k->first_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    return MDS_OK;
+}
+
+static mds_err produce_batch(struct kafka_out *k, const struct mds_batch *b, int64_t deadline, char *err,
+                             size_t errlen)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        rd_kafka_resp_err_t e =
+            k->done[i] ? RD_KAFKA_RESP_ERR_NO_ERROR : produce_one(k, b, &b->events[i], deadline);
+        if (e) {
+            snprintf(err, errlen, "cannot queue message %zu of %zu for topic %s: %s", i + 1, b->count,
+                     k->topic, rd_kafka_err2str(e));
+            return mds_shutdown_requested() ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
+        }
+    }
+    wait_reports(k, b->count, deadline);
+    return verdict(k, b->count, err, errlen);
+}
+
 static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms,
                              char *err, size_t errlen)
 {
@@ -323,24 +433,17 @@ static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, in
     int64_t deadline = mds_mono_ms() + k->timeout_ms;
     mds_err rc = check_sizes(k, b, err, errlen);
     (void)retry_after_ms;
-    if (rc || (rc = check_fatal(k, err, errlen)))
+    if (!b->count)
+        return MDS_OK;
+    if (rc || (rc = check_fatal(k, err, errlen)) || (rc = begin_attempt(k, b)))
         return rc;
-    k->batch++;
-    k->acked = k->failed = 0;
-    k->first_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    for (size_t i = 0; i < b->count; i++) {
-        rd_kafka_resp_err_t e = produce_one(k, b, &b->events[i], deadline);
-        if (e) {
-            abandon(k);
-            snprintf(err, errlen, "cannot queue message %zu of %zu for topic %s: %s", i + 1, b->count,
-                     k->topic, rd_kafka_err2str(e));
-            return mds_shutdown_requested() ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
-        }
-    }
-    wait_reports(k, b->count, deadline);
-    rc = verdict(k, b->count, err, errlen);
-    if (rc)
+    rc = produce_batch(k, b, deadline, err, errlen);
+    if (rc) {
         abandon(k);
+        hold(k, b);
+    } else {
+        forget_held(k);
+    }
     return rc;
 }
 

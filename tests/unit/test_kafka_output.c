@@ -2,7 +2,9 @@
  * Kafka-protocol broker set on 127.0.0.1), read back with a consumer:
  * keys are alert ids, values the events, every event exactly once; all
  * brokers down makes the batch fail (RETRY) and a later delivery lands
- * once; produce errors the producer retries itself cause no duplicates;
+ * once; a batch that failed part way is finished without producing its
+ * acknowledged messages again; produce errors the producer retries
+ * itself cause no duplicates;
  * an authorization failure is permanent; an oversize event is refused
  * before anything is produced. */
 #include <setjmp.h>
@@ -163,6 +165,39 @@ static void test_brokers_down_then_up(void **state)
     harness_close(&h);
 }
 
+/* One partition's leader is down: its messages time out while the other
+ * partition's are acknowledged. The retry of that batch produces only
+ * the messages without a report, so each event is in the topic once. */
+static void test_partial_failure_resends_the_rest(void **state)
+{
+    (void)state;
+    struct harness h;
+    char err[512];
+    rd_kafka_mock_topic_create(mc, "alerts-split", 2, 1);
+    rd_kafka_mock_partition_set_leader(mc, "alerts-split", 0, 1);
+    rd_kafka_mock_partition_set_leader(mc, "alerts-split", 1, 2);
+    rd_kafka_mock_broker_set_down(mc, 2);
+    assert_int_equal(open_kafka(&h, "alerts-split", "timeout = 2S", err, sizeof err), MDS_OK);
+    add_alerts(&h, 5000, 60);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_ERR_RETRY);
+    assert_non_null(strstr(err, "not acknowledged in time"));
+    size_t first = consume("alerts-split", 2, h.count, msgs, 2000, 3000);
+    assert_true(first > 0 && first < h.count); /* partition 0 only */
+    rd_kafka_mock_broker_set_up(mc, 2);
+    mds_err rc = MDS_ERR_RETRY;
+    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++)
+        rc = harness_deliver(&h, NULL, err, sizeof err);
+    assert_int_equal(rc, MDS_OK);
+    size_t n = consume("alerts-split", 2, h.count, msgs, 2000, 20000);
+    check_exactly_once(&h, msgs, n);
+    /* a different batch afterwards is produced whole */
+    harness_reset(&h);
+    add_alerts(&h, 6000, 10);
+    assert_int_equal(harness_deliver(&h, NULL, err, sizeof err), MDS_OK);
+    assert_int_equal(consume("alerts-split", 2, n + h.count, msgs, 2000, 20000), n + h.count);
+    harness_close(&h);
+}
+
 static void test_retried_produce_errors_no_duplicates(void **state)
 {
     (void)state;
@@ -262,6 +297,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_produce_keys_values),
         cmocka_unit_test(test_brokers_down_then_up),
+        cmocka_unit_test(test_partial_failure_resends_the_rest),
         cmocka_unit_test(test_retried_produce_errors_no_duplicates),
         cmocka_unit_test(test_authorization_failure),
         cmocka_unit_test(test_oversize_refused),
