@@ -266,7 +266,6 @@ static int run_or_once(int argc, char **argv, int once)
         fputs(usage, stderr);
         return MDS_EXIT_USAGE;
     }
-    mds_mem_return_large_blocks();
     mds_mem_share_arenas(MDS_MEM_ARENAS);
     return run_engine(path, once);
 }

@@ -582,10 +582,22 @@ fail:
     return MDS_ERR_INTERNAL;
 }
 
+/* Large buffers are kept for reuse when a source streams, returned when
+ * every source polls (see enum mds_mem_policy). */
+static void set_memory_policy(const struct mds_engine *e)
+{
+    enum mds_mem_policy p = MDS_MEM_RETURN;
+    for (size_t i = 0; i < e->nsources; i++)
+        if (e->sources[i]->type->streaming)
+            p = MDS_MEM_REUSE;
+    mds_mem_set_policy(p);
+}
+
 mds_err mds_engine_run(struct mds_engine *e, char *err, size_t errlen)
 {
     size_t nsrc = 0, nout = 0;
     const char *listen = mds_conf_str(e->service, "metrics_listen");
+    set_memory_policy(e);
     e->started_ms = mds_time_now() / MDS_TICKS_PER_MS;
     mds_err rc = open_connections(e, err, errlen);
     if (!rc && listen && !e->opts.once)

@@ -46,11 +46,16 @@ char *mds_strdup(const char *s) { return s ? mds_strndup(s, strlen(s)) : NULL; }
 
 void mds_free(void *p) { free(p); }
 
-void mds_mem_return_large_blocks(void)
+void mds_mem_set_policy(enum mds_mem_policy p)
 {
 #ifdef __GLIBC__
-    /* a fixed threshold also turns off glibc's dynamic adjustment */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    /* fixed thresholds (which also turn off glibc's dynamic adjustment),
+     * so a reload can switch back and forth */
+    int large = p == MDS_MEM_REUSE ? 32 << 20 : 128 << 10;
+    mallopt(M_MMAP_THRESHOLD, large);
+    mallopt(M_TRIM_THRESHOLD, p == MDS_MEM_REUSE ? 2 * large : large);
+#else
+    (void)p;
 #endif
 }
 

@@ -310,7 +310,7 @@ static mds_err collect(struct mds_source *src, struct odata *o, size_t *held, ch
 /* Between cycles (and between pages, see fetch_page_in_budget) a source
  * holds no page. What the pages left free but resident in the thread's
  * malloc arena goes back to the system once a cycle moved at least
- * MDS_MEM_TRIM_AT (see also mds_mem_return_large_blocks). */
+ * MDS_MEM_TRIM_AT (see also mds_mem_set_policy). */
 mds_err mds_odata_collect(struct mds_source *src, char *err, size_t errlen)
 {
     struct odata *o = src->ctx;
