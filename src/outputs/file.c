@@ -88,10 +88,17 @@ static void file_destroy(struct mds_output *o)
     o->ctx = NULL;
 }
 
+/* A batch is written 1 MiB at a time. Measured on ext4 (Linux 6.18, a
+ * virtual machine): 243 MB in 12 MB writes took 0.60 s, in 1 MiB writes
+ * 0.06 s; the cliff is at 2 MiB, most likely the page cache allocating
+ * 2 MiB folios, whose memory the host hands back cold. See
+ * docs/streaming.md section 8. */
+#define WRITE_CHUNK ((size_t)1 << 20)
+
 static int write_all(int fd, const char *p, size_t n)
 {
     while (n) {
-        ssize_t w = write(fd, p, n);
+        ssize_t w = write(fd, p, n < WRITE_CHUNK ? n : WRITE_CHUNK);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
