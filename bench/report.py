@@ -240,7 +240,8 @@ def stream_section(d, rows, cmds, stream_text, goals):
             "mdesiem writes every record to a `file` output, syncs it, and only then commits the offsets; "
             "kcat writes nothing. Ratios are paired per round, like with like: an assigned consumer against "
             "`kcat -C`, a balanced group member against `kcat -G` (both pay the mock coordinator's 3 s "
-            "first-join delay).")
+            "first-join delay, which librdkafka 2.0.2's mock cluster does not let a test shorten; so a group "
+            "member is not compared with `kcat -C` as a goal).")
         d.p()
         table = []
         for case, rs in cases.items():
@@ -249,8 +250,7 @@ def stream_section(d, rows, cmds, stream_text, goals):
         d.table(["reader", "records/s", "wall s"], table)
         wall = lambda r: 1 / r["wall"]
         pairs = [("mds-assigned", "kcat-c", "streaming end to end, partitions = all, vs kcat -C", "≥ 0.8×"),
-                 ("mds-group", "kcat-g", "streaming end to end, group member, vs kcat -G", "≥ 0.8×"),
-                 ("mds-group", "kcat-c", "streaming end to end, group member, vs kcat -C", "≥ 0.5×")]
+                 ("mds-group", "kcat-g", "streaming end to end, group member, vs kcat -G", "≥ 0.8×")]
         for a, b, name, target in pairs:
             if a in cases and b in cases:
                 limit = float(target.strip("≥ ×"))
