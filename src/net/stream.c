@@ -30,6 +30,8 @@ struct mds_stream {
     SSL *ssl;
     int fd;
     int cert_requested; /* the receiver asked for a client certificate we do not have */
+    int sent;           /* bytes were written on this connection */
+    int lost;           /* a connection that carried bytes ended other than by an orderly close */
 };
 
 static const char *scheme(enum mds_stream_transport t)
@@ -195,6 +197,9 @@ mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream 
 
 void mds_stream_close(struct mds_stream *s)
 {
+    if (s->sent)
+        s->lost = 1;
+    s->sent = 0;
     if (s->ssl) {
         SSL_free(s->ssl); /* no close_notify: the connection is being dropped */
         s->ssl = NULL;
@@ -398,6 +403,15 @@ static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size
     }
 }
 
+/* The receiver closed the connection in order (FIN, or TLS close_notify):
+ * its program read everything first, or its kernel would have reset the
+ * connection instead. */
+static void close_clean(struct mds_stream *s)
+{
+    mds_stream_close(s);
+    s->lost = 0;
+}
+
 /* Drops a connection the receiver closed (or broke) since the last
  * batch, so the batch is not written into a dead socket. Data the
  * receiver sent (syslog receivers send none; TLS 1.3 session tickets)
@@ -408,7 +422,7 @@ static void drop_if_closed(struct mds_stream *s)
     struct pollfd p = {.fd = s->fd, .events = POLLIN | POLLRDHUP};
     if (poll(&p, 1, 0) <= 0)
         return;
-    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) {
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) { /* reset */
         mds_stream_close(s);
         return;
     }
@@ -416,15 +430,26 @@ static void drop_if_closed(struct mds_stream *s)
         ssize_t n;
         while ((n = recv(s->fd, junk, sizeof junk, MSG_DONTWAIT)) > 0)
             ;
-        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+        if (n == 0)
+            close_clean(s);
+        else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             mds_stream_close(s);
         return;
     }
     ERR_clear_error();
     int r = SSL_read(s->ssl, junk, sizeof junk);
     int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(s->ssl, r);
-    if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+    if (e == SSL_ERROR_ZERO_RETURN)
+        close_clean(s);
+    else if (e != SSL_ERROR_NONE && e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
         mds_stream_close(s);
+}
+
+int mds_stream_take_lost(struct mds_stream *s)
+{
+    int lost = s->lost;
+    s->lost = 0;
+    return lost;
 }
 
 mds_err mds_stream_ensure(struct mds_stream *s, char *err, size_t errlen)
@@ -512,6 +537,7 @@ mds_err mds_stream_write(struct mds_stream *s, const char *p, size_t n, char *er
     int64_t deadline = mds_mono_ms() + s->conf.timeout_ms;
     if (s->fd < 0)
         return write_failed(s, "not connected", err, errlen);
+    s->sent = s->conf.transport != MDS_STREAM_UDP;
     return s->ssl ? write_tls(s, p, n, deadline, err, errlen) : write_plain(s, p, n, deadline, err, errlen);
 }
 

@@ -74,4 +74,12 @@ mds_err mds_stream_drain(struct mds_stream *s, char *err, size_t errlen);
 /* Closes the connection (the next ensure reconnects). */
 void mds_stream_close(struct mds_stream *s);
 
+/* TCP and TLS: 1 (once) when the last connection ended other than by the
+ * receiver closing it in order - it was reset (a receiver that closes with
+ * bytes it has not read resets the connection), broke, or timed out. The
+ * receiver's kernel may then have acknowledged bytes its program never
+ * read. 0 after an orderly close, which a receiver only sends once it
+ * read everything. */
+int mds_stream_take_lost(struct mds_stream *s);
+
 #endif

@@ -28,6 +28,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/tail.h"
 #include "net/stream.h"
 
 #define MAX_WIRE_BYTES (INT64_C(1) << 30) /* one batch as written */
@@ -70,6 +71,10 @@ static const struct mds_conf_key syslog_keys[] = {
      "tls: name (or IP) the receiver's certificate must carry (default: the host of address)"},
     {"insecure", MDS_CONF_BOOL, "false", 0, 0, NULL, 0,
      "tls: skip certificate verification (testing only; warned about at every start)"},
+    {"resend_bytes", MDS_CONF_SIZE, "4M", 0, INT64_C(1) << 30, NULL, 0,
+     "tcp/tls: how much of what was delivered last is sent again when a connection is reset or breaks (the "
+     "receiver's kernel may have acknowledged bytes its program never read): duplicates instead of losses; "
+     "0 = never"},
     {NULL, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -85,8 +90,9 @@ struct syslog_out {
     const char *app;
     size_t udp_max;
     struct mds_buf wire; /* the batch as written */
-    size_t *ends;        /* udp: end of each datagram in wire */
+    size_t *ends;        /* end of each message in wire */
     size_t ends_cap;
+    struct mds_tail tail; /* tcp/tls: what was delivered last, to send again after a reset */
     const struct mds_record *sev_rec;
     int sev;
 };
@@ -180,6 +186,8 @@ static mds_err read_conf(struct mds_output *o, struct syslog_out *s, char *err, 
     s->sconf.key_file = mds_conf_str(o->sec, "key_file");
     s->sconf.server_name = mds_conf_str(o->sec, "server_name");
     s->sconf.insecure = mds_conf_bool(o->sec, "insecure");
+    mds_tail_init(&s->tail,
+                  s->sconf.transport == MDS_STREAM_UDP ? 0 : (size_t)mds_conf_bytes(o->sec, "resend_bytes"));
     if ((rc = check_tls_keys(o, s, err, errlen)) || (rc = read_names(o, s, err, errlen)))
         return rc;
     return MDS_OK;
@@ -222,6 +230,7 @@ static void syslog_destroy(struct mds_output *o)
     mds_stream_destroy(s->stream);
     mds_buf_finish(&s->wire);
     mds_free(s->ends);
+    mds_tail_finish(&s->tail);
     mds_free(s);
     o->ctx = NULL;
 }
@@ -318,7 +327,7 @@ static mds_err frame_event(struct syslog_out *s, const struct mds_batch *b, size
     if (rc == MDS_ERR_LIMIT)
         snprintf(err, errlen, "a batch of %zu events exceeds %lld bytes once framed: lower batch_size",
                  b->count, (long long)MAX_WIRE_BYTES);
-    if (!rc && s->sconf.transport == MDS_STREAM_UDP)
+    if (!rc)
         s->ends[i] = s->wire.len;
     return rc;
 }
@@ -330,7 +339,7 @@ static mds_err build_wire(struct syslog_out *s, const struct mds_batch *b, char 
     char stamp[40];
     mds_buf_reset(&s->wire);
     s->sev_rec = NULL;
-    if (s->sconf.transport == MDS_STREAM_UDP && b->count > s->ends_cap) {
+    if (b->count > s->ends_cap) {
         size_t *e = mds_realloc(s->ends, b->count * sizeof *e);
         if (!e)
             return MDS_ERR_NOMEM;
@@ -359,6 +368,27 @@ static mds_err send_wire(struct syslog_out *s, size_t count, char *err, size_t e
     return MDS_OK;
 }
 
+/* After a connection was reset or broke: what was delivered last goes
+ * out again on the new one, before the batch. */
+static mds_err resend_tail(struct mds_output *o, struct syslog_out *s, char *err, size_t errlen)
+{
+    const char *p1, *p2;
+    size_t n1, n2;
+    mds_tail_get(&s->tail, &p1, &n1, &p2, &n2);
+    if (!mds_stream_take_lost(s->stream) || n1 + n2 == 0)
+        return MDS_OK;
+    mds_warn(
+        o->tag,
+        "the last connection to %s://%s:%s was reset or broke: sending the last %zu messages (%zu bytes) "
+        "delivered again (its receiver may not have read them)",
+        s->sconf.transport == MDS_STREAM_TLS ? "tls" : "tcp", s->host, s->port, mds_tail_messages(&s->tail),
+        n1 + n2);
+    mds_err rc = mds_stream_write(s->stream, p1, n1, err, errlen);
+    if (!rc && n2)
+        rc = mds_stream_write(s->stream, p2, n2, err, errlen);
+    return rc;
+}
+
 static mds_err syslog_deliver(struct mds_output *o, const struct mds_batch *b, int64_t *retry_after_ms,
                               char *err, size_t errlen)
 {
@@ -369,7 +399,13 @@ static mds_err syslog_deliver(struct mds_output *o, const struct mds_batch *b, i
         return rc;
     if ((rc = mds_stream_ensure(s->stream, err, errlen)))
         return rc;
-    return send_wire(s, b->count, err, errlen);
+    if (s->sconf.transport != MDS_STREAM_UDP && (rc = resend_tail(o, s, err, errlen)))
+        return rc;
+    if ((rc = send_wire(s, b->count, err, errlen)))
+        return rc;
+    if (s->sconf.transport != MDS_STREAM_UDP && mds_tail_add(&s->tail, s->wire.data, s->ends, b->count))
+        mds_warn(o->tag, "no memory for resend_bytes: after a reset, this batch cannot be sent again");
+    return MDS_OK;
 }
 
 const struct mds_output_type mds_output_syslog = {

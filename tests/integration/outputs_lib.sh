@@ -165,6 +165,14 @@ stop_rsyslog() {
 
 restart_rsyslog() { stop_rsyslog; start_rsyslog; }
 
+# resent_messages LOG OUTPUT: how many messages output OUTPUT sent again
+# after connections were reset (its "sending the last N messages" warnings
+# in LOG): duplicates it announced, on top of the at-least-once tail.
+resent_messages() {
+    sed -n "s/.*\[output:$2\] the last connection .* sending the last \([0-9]*\) messages.*/\1/p" "$1" |
+        awk '{n += $1} END {print n + 0}'
+}
+
 # count_lines FILE: lines in FILE (0 when it does not exist).
 count_lines() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 

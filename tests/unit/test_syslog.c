@@ -2,8 +2,8 @@
  * 127.0.0.1 - exact framing (octet counting, newline, UDP datagrams),
  * RFC 5424 and 3164 headers, severity from the alert, oversize UDP events
  * refused before anything is sent, reconnection after the receiver
- * closed, TLS with certificate and name verification, and configuration
- * mistakes. Real rsyslog is exercised by tests/integration. */
+ * closed, what was delivered sent again after a reset, TLS with certificate and name verification, and
+ * configuration mistakes. Real rsyslog is exercised by tests/integration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -264,6 +264,79 @@ static void test_reconnect_after_receiver_closed(void **state)
     harness_close(&h);
 }
 
+/* Delivers the harness batch and returns the connection that carried it. */
+static int deliver_and_accept(struct harness *h, int lfd, int c)
+{
+    char err[512];
+    assert_int_equal(harness_deliver(h, NULL, err, sizeof err), MDS_OK);
+    if (c < 0)
+        c = accept_within(lfd, 2000);
+    assert_true(c >= 0);
+    return c;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* A receiver that closes with bytes it never read resets the connection:
+ * what was delivered on it goes out again on the next one. After an
+ * orderly close (everything read) nothing is sent twice. */
+static void test_resend_after_reset(void **state)
+{
+    (void)state;
+    struct harness h;
+    char err[512], addr[64];
+    static char buf[65536];
+    int port, lfd = listen_on(SOCK_STREAM, &port);
+    snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", port);
+    assert_int_equal(open_syslog(&h, addr, "framing = newline", err, sizeof err), MDS_OK);
+    add_three(&h);
+    int c1 = deliver_and_accept(&h, lfd, -1); /* acknowledged by the kernel, never read */
+    close(c1);                                /* unread data: the kernel resets the connection */
+    usleep(50000);
+    harness_reset(&h);
+    harness_add_json(&h, "a9", 9, "{\"id\":\"a9\"}");
+    int c2 = deliver_and_accept(&h, lfd, -1);
+    size_t n = read_some(c2, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_int_equal(count_of(buf, alert_high), 1); /* the lost batch, once */
+    assert_int_equal(count_of(buf, alert_none), 1);
+    assert_int_equal(count_of(buf, "{\"id\":\"a9\"}"), 1);
+    assert_true(strstr(buf, alert_high) < strstr(buf, "{\"id\":\"a9\"}")); /* in order */
+    close(c2); /* read everything: an orderly close */
+    usleep(50000);
+    harness_reset(&h);
+    harness_add_json(&h, "a8", 8, "{\"id\":\"a8\"}");
+    int c3 = deliver_and_accept(&h, lfd, -1);
+    n = read_some(c3, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_int_equal(count_of(buf, "\n"), 1); /* only the new batch */
+    assert_non_null(strstr(buf, "{\"id\":\"a8\"}"));
+    close(c3);
+    harness_close(&h);
+
+    /* resend_bytes = 0: a reset loses what the receiver had not read */
+    assert_int_equal(open_syslog(&h, addr, "framing = newline\nresend_bytes = 0", err, sizeof err), MDS_OK);
+    add_three(&h);
+    c1 = deliver_and_accept(&h, lfd, -1);
+    close(c1);
+    usleep(50000);
+    harness_reset(&h);
+    harness_add_json(&h, "a9", 9, "{\"id\":\"a9\"}");
+    c2 = deliver_and_accept(&h, lfd, -1);
+    n = read_some(c2, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_int_equal(count_of(buf, "\n"), 1);
+    close(c2);
+    close(lfd);
+    harness_close(&h);
+}
+
 static void test_config_errors(void **state)
 {
     (void)state;
@@ -479,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_tcp_newline_rfc3164),
         cmocka_unit_test(test_udp_datagrams_and_oversize),
         cmocka_unit_test(test_reconnect_after_receiver_closed),
+        cmocka_unit_test(test_resend_after_reset),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_tls_verified),
         cmocka_unit_test(test_tls_wrong_ca_and_name),
