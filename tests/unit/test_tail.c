@@ -41,8 +41,10 @@ static size_t get_all(const struct mds_tail *t, char *out, size_t size)
     size_t n1, n2;
     mds_tail_get(t, &p1, &n1, &p2, &n2);
     assert_true(n1 + n2 <= size);
-    memcpy(out, p1, n1);
-    memcpy(out + n1, p2, n2);
+    if (n1)
+        memcpy(out, p1, n1);
+    if (n2)
+        memcpy(out + n1, p2, n2);
     return n1 + n2;
 }
 
