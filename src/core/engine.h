@@ -111,6 +111,10 @@ struct mds_batch {
     size_t len;
     const struct mds_event *events;
     size_t count;
+    /* 0 on the first delivery of these events; n on the n-th retry of the
+     * same batch (same bytes, same events) after deliver_batch failed, so
+     * an output may skip what it knows the failed attempts delivered. */
+    unsigned attempt;
 };
 
 /* An output type: one descriptor per file in src/outputs/. An output

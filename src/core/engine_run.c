@@ -307,10 +307,12 @@ static mds_err deliver_batch(struct mds_output *o, const struct mds_batch *batch
 {
     struct mds_engine *e = o->engine;
     char err[512];
+    struct mds_batch b = *batch;
     for (int attempt = 0;; attempt++) {
         int64_t retry_after = -1;
         err[0] = '\0';
-        mds_err rc = call_deliver(o, batch, &retry_after, err, sizeof err);
+        b.attempt = (unsigned)attempt;
+        mds_err rc = call_deliver(o, &b, &retry_after, err, sizeof err);
         if (rc == MDS_OK)
             return MDS_OK;
         atomic_fetch_add(&o->failures, 1);

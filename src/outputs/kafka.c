@@ -9,11 +9,10 @@
  * its batch number as opaque, so a late report of an abandoned batch is
  * ignored). When the reports do not all arrive within `timeout`, what is
  * still queued is purged and the batch fails with MDS_ERR_RETRY. The
- * engine retries a failed batch unchanged; the output keeps a copy of a
- * batch that failed part way, with a flag per acknowledged message, and
- * when the next batch is that same one only the messages without a
- * report are produced again. The at-least-once tail is what was in
- * flight when it was purged and still reached the broker. An event
+ * output keeps a flag per acknowledged message of the batch; when the
+ * engine retries that batch (mds_batch.attempt > 0), only the messages
+ * without a successful report are produced again. The at-least-once tail
+ * is what was in flight when it was purged and still reached the broker. An event
  * larger than max_message_bytes is refused before anything of the batch
  * is produced.
  *
@@ -25,7 +24,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "core/buf.h"
 #include "core/engine.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
@@ -73,12 +71,7 @@ struct kafka_out {
     rd_kafka_resp_err_t first_err;
     unsigned char *done; /* per message of the batch: acknowledged */
     size_t done_cap;
-    struct mds_buf held; /* the batch that failed part way: per message a held_head, key, value */
-    size_t held_count;   /* its messages; 0 = none held */
-};
-
-struct held_head {
-    size_t key_len, len;
+    int partial; /* an attempt of this batch was produced and failed: done[] is its */
 };
 
 /* Delivery report: counts the outcome if it belongs to the current
@@ -228,13 +221,11 @@ static mds_err kafka_create(struct mds_output *o, char *err, size_t errlen)
     k->topic = mds_conf_str(o->sec, "topic");
     k->timeout_ms = mds_conf_ms(o->sec, "timeout");
     k->max_message = (size_t)mds_conf_int(o->sec, "max_message_bytes");
-    mds_buf_init(&k->held, 0);
     return new_producer(o, k, err, errlen);
 }
 
 static void close_producer(struct kafka_out *k)
 {
-    k->count = 0; /* reports of anything left are nobody's */
     rd_kafka_purge(k->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(k->rk, 1000);
     rd_kafka_destroy(k->rk);
@@ -261,7 +252,6 @@ static void kafka_destroy(struct mds_output *o)
     struct kafka_out *k = o->ctx;
     if (k->rk)
         close_producer(k);
-    mds_buf_finish(&k->held);
     mds_free(k->done);
     mds_free(k);
     o->ctx = NULL;
@@ -336,53 +326,8 @@ static mds_err verdict(struct kafka_out *k, size_t count, char *err, size_t errl
     return mds_shutdown_requested() && !k->failed ? MDS_ERR_STOPPED : MDS_ERR_RETRY;
 }
 
-/* 1 when b is, message for message (key and value), the batch held. */
-static int same_as_held(const struct kafka_out *k, const struct mds_batch *b)
-{
-    if (!k->held_count || b->count != k->held_count)
-        return 0;
-    const char *p = k->held.data, *end = p + k->held.len;
-    for (size_t i = 0; i < b->count; i++) {
-        const struct mds_event *ev = &b->events[i];
-        struct held_head h;
-        memcpy(&h, p, sizeof h);
-        p += sizeof h;
-        if (h.key_len != ev->rec->id_len || h.len != ev->len || memcmp(p, ev->rec->id, h.key_len) != 0 ||
-            memcmp(p + h.key_len, b->data + ev->off, h.len) != 0)
-            return 0;
-        p += h.key_len + h.len;
-    }
-    return p == end;
-}
-
-static void forget_held(struct kafka_out *k)
-{
-    mds_buf_finish(&k->held);
-    k->held_count = 0;
-}
-
-/* After a failed attempt: keeps a copy of the batch when some of it was
- * acknowledged (short of memory, nothing is kept and the retry produces
- * the whole batch again). */
-static void hold(struct kafka_out *k, const struct mds_batch *b)
-{
-    forget_held(k);
-    if (!k->acked)
-        return;
-    for (size_t i = 0; i < b->count; i++) {
-        const struct mds_event *ev = &b->events[i];
-        struct held_head h = {ev->rec->id_len, ev->len};
-        if (mds_buf_append(&k->held, &h, sizeof h) || mds_buf_append(&k->held, ev->rec->id, h.key_len) ||
-            mds_buf_append(&k->held, b->data + ev->off, h.len)) {
-            forget_held(k);
-            return;
-        }
-    }
-    k->held_count = b->count;
-}
-
-/* Starts an attempt: clears the flags unless b is the batch held, whose
- * acknowledged messages stay done. */
+/* Starts an attempt: clears the flags, unless b is a retry of the batch
+ * whose flags they are (its acknowledged messages stay done). */
 static mds_err begin_attempt(struct kafka_out *k, const struct mds_batch *b)
 {
     if (b->count > k->done_cap) {
@@ -393,14 +338,15 @@ static mds_err begin_attempt(struct kafka_out *k, const struct mds_batch *b)
         k->done_cap = b->count;
     }
     k->acked = 0;
-    if (same_as_held(k, b)) {
+    if (b->attempt && k->partial && b->count == k->count) {
         for (size_t i = 0; i < b->count; i++)
             k->acked += k->done[i];
-        mds_info(k->tag,
-                 "producing %zu of %zu messages again; the others were acknowledged by the last attempt",
-                 b->count - k->acked, b->count);
+        if (k->acked)
+            mds_info(
+                k->tag,
+                "producing %zu of %zu messages again; the others were acknowledged by an earlier attempt",
+                b->count - k->acked, b->count);
     } else {
-        forget_held(k);
         memset(k->done, 0, b->count);
     }
     k->base += k->count + 1; /* past every opaque of the previous attempt */
@@ -433,17 +379,16 @@ static mds_err kafka_deliver(struct mds_output *o, const struct mds_batch *b, in
     int64_t deadline = mds_mono_ms() + k->timeout_ms;
     mds_err rc = check_sizes(k, b, err, errlen);
     (void)retry_after_ms;
+    if (!b->attempt) /* a new batch: flags of an earlier one mean nothing */
+        k->partial = 0;
     if (!b->count)
         return MDS_OK;
     if (rc || (rc = check_fatal(k, err, errlen)) || (rc = begin_attempt(k, b)))
         return rc;
     rc = produce_batch(k, b, deadline, err, errlen);
-    if (rc) {
+    k->partial = rc != MDS_OK;
+    if (rc)
         abandon(k);
-        hold(k, b);
-    } else {
-        forget_held(k);
-    }
     return rc;
 }
 

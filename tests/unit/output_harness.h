@@ -26,6 +26,7 @@ struct harness {
     struct mds_buf store; /* copies of ids and bodies */
     size_t *body_off, *id_off;
     int created;
+    unsigned attempt; /* mds_batch.attempt of the next delivery */
 };
 
 /* Parses `ini`, validates section [output NAME] and creates the output.
@@ -74,7 +75,7 @@ static inline mds_err harness_open(struct harness *h, const char *ini, const cha
 
 static inline void harness_reset(struct harness *h)
 {
-    h->nrecs = h->count = 0;
+    h->nrecs = h->count = h->attempt = 0;
     mds_buf_reset(&h->data);
     mds_buf_reset(&h->store);
 }
@@ -117,7 +118,11 @@ static inline mds_err harness_deliver(struct harness *h, int64_t *retry_after, c
         h->recs[r].id = h->store.data + h->id_off[r];
         h->recs[r].body = h->store.data + h->body_off[r];
     }
-    struct mds_batch b = {.data = h->data.data, .len = h->data.len, .events = h->events, .count = h->count};
+    struct mds_batch b = {.data = h->data.data,
+                          .len = h->data.len,
+                          .events = h->events,
+                          .count = h->count,
+                          .attempt = h->attempt};
     int64_t ra = -1;
     err[0] = '\0';
     mds_err rc = h->out.type->deliver_batch
@@ -126,6 +131,13 @@ static inline mds_err harness_deliver(struct harness *h, int64_t *retry_after, c
     if (retry_after)
         *retry_after = ra;
     return rc;
+}
+
+/* Delivers the same batch again, as the engine retries a failed one. */
+static inline mds_err harness_redeliver(struct harness *h, int64_t *retry_after, char *err, size_t errlen)
+{
+    h->attempt++;
+    return harness_deliver(h, retry_after, err, errlen);
 }
 
 static inline void harness_close(struct harness *h)

@@ -158,7 +158,7 @@ static void test_brokers_down_then_up(void **state)
         rd_kafka_mock_broker_set_up(mc, b);
     mds_err rc = MDS_ERR_RETRY;
     for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++) /* the engine would retry */
-        rc = harness_deliver(&h, NULL, err, sizeof err);
+        rc = harness_redeliver(&h, NULL, err, sizeof err);
     assert_int_equal(rc, MDS_OK);
     size_t n = consume("alerts-down", 2, h.count, msgs, 2000, 20000);
     check_exactly_once(&h, msgs, n);
@@ -185,8 +185,8 @@ static void test_partial_failure_resends_the_rest(void **state)
     assert_true(first > 0 && first < h.count); /* partition 0 only */
     rd_kafka_mock_broker_set_up(mc, 2);
     mds_err rc = MDS_ERR_RETRY;
-    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++)
-        rc = harness_deliver(&h, NULL, err, sizeof err);
+    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++) /* the engine would retry */
+        rc = harness_redeliver(&h, NULL, err, sizeof err);
     assert_int_equal(rc, MDS_OK);
     size_t n = consume("alerts-split", 2, h.count, msgs, 2000, 20000);
     check_exactly_once(&h, msgs, n);
