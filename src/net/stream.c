@@ -29,9 +29,9 @@ struct mds_stream {
     SSL_CTX *ctx;
     SSL *ssl;
     int fd;
-    int cert_requested; /* the receiver asked for a client certificate we do not have */
-    int sent;           /* bytes were written on this connection */
-    int lost;           /* a connection that carried bytes ended other than by an orderly close */
+    int cert_requested;        /* the receiver asked for a client certificate we do not have */
+    int sent;                  /* bytes were written on this connection */
+    enum mds_stream_end ended; /* how the last connection that carried bytes ended */
 };
 
 static const char *scheme(enum mds_stream_transport t)
@@ -198,7 +198,7 @@ mds_err mds_stream_create(const struct mds_stream_conf *conf, struct mds_stream 
 void mds_stream_close(struct mds_stream *s)
 {
     if (s->sent)
-        s->lost = 1;
+        s->ended = MDS_STREAM_LOST;
     s->sent = 0;
     if (s->ssl) {
         SSL_free(s->ssl); /* no close_notify: the connection is being dropped */
@@ -408,8 +408,10 @@ static mds_err handshake(struct mds_stream *s, int64_t deadline, char *err, size
  * connection instead. */
 static void close_clean(struct mds_stream *s)
 {
+    int sent = s->sent;
     mds_stream_close(s);
-    s->lost = 0;
+    if (sent)
+        s->ended = MDS_STREAM_CLEAN;
 }
 
 /* Drops a connection the receiver closed (or broke) since the last
@@ -445,11 +447,11 @@ static void drop_if_closed(struct mds_stream *s)
         mds_stream_close(s);
 }
 
-int mds_stream_take_lost(struct mds_stream *s)
+enum mds_stream_end mds_stream_take_end(struct mds_stream *s)
 {
-    int lost = s->lost;
-    s->lost = 0;
-    return lost;
+    enum mds_stream_end e = s->ended;
+    s->ended = MDS_STREAM_NO_END;
+    return e;
 }
 
 mds_err mds_stream_ensure(struct mds_stream *s, char *err, size_t errlen)

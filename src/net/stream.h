@@ -74,12 +74,12 @@ mds_err mds_stream_drain(struct mds_stream *s, char *err, size_t errlen);
 /* Closes the connection (the next ensure reconnects). */
 void mds_stream_close(struct mds_stream *s);
 
-/* TCP and TLS: 1 (once) when the last connection ended other than by the
- * receiver closing it in order - it was reset (a receiver that closes with
- * bytes it has not read resets the connection), broke, or timed out. The
- * receiver's kernel may then have acknowledged bytes its program never
- * read. 0 after an orderly close, which a receiver only sends once it
- * read everything. */
-int mds_stream_take_lost(struct mds_stream *s);
+/* How the last connection that carried bytes ended, told once (TCP and
+ * TLS). LOST: it was reset (a receiver that closes with bytes it has not
+ * read resets the connection), broke, or timed out; the receiver's kernel
+ * may have acknowledged bytes its program never read. CLEAN: the receiver
+ * closed it in order, which it only does once it read everything. */
+enum mds_stream_end { MDS_STREAM_NO_END, MDS_STREAM_CLEAN, MDS_STREAM_LOST };
+enum mds_stream_end mds_stream_take_end(struct mds_stream *s);
 
 #endif

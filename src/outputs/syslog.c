@@ -368,14 +368,18 @@ static mds_err send_wire(struct syslog_out *s, size_t count, char *err, size_t e
     return MDS_OK;
 }
 
-/* After a connection was reset or broke: what was delivered last goes
- * out again on the new one, before the batch. */
+/* Before the first batch on a new connection: after an orderly close the
+ * receiver read everything, so the tail is forgotten; after a reset (or a
+ * connection that broke) what was delivered last goes out again first. */
 static mds_err resend_tail(struct mds_output *o, struct syslog_out *s, char *err, size_t errlen)
 {
     const char *p1, *p2;
     size_t n1, n2;
+    enum mds_stream_end end = mds_stream_take_end(s->stream);
+    if (end == MDS_STREAM_CLEAN)
+        mds_tail_clear(&s->tail);
     mds_tail_get(&s->tail, &p1, &n1, &p2, &n2);
-    if (!mds_stream_take_lost(s->stream) || n1 + n2 == 0)
+    if (end != MDS_STREAM_LOST || n1 + n2 == 0)
         return MDS_OK;
     mds_warn(
         o->tag,

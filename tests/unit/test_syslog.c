@@ -318,6 +318,22 @@ static void test_resend_after_reset(void **state)
     assert_int_equal(count_of(buf, "\n"), 1); /* only the new batch */
     assert_non_null(strstr(buf, "{\"id\":\"a8\"}"));
     close(c3);
+    usleep(50000);
+    /* a reset now sends again only what went out after the orderly close */
+    harness_reset(&h);
+    harness_add_json(&h, "a7", 7, "{\"id\":\"a7\"}");
+    int c4 = deliver_and_accept(&h, lfd, -1);
+    close(c4); /* unread: reset */
+    usleep(50000);
+    harness_reset(&h);
+    harness_add_json(&h, "a6", 6, "{\"id\":\"a6\"}");
+    int c5 = deliver_and_accept(&h, lfd, -1);
+    n = read_some(c5, buf, sizeof buf - 1, sizeof buf);
+    buf[n] = '\0';
+    assert_int_equal(count_of(buf, "\n"), 2);
+    assert_int_equal(count_of(buf, "{\"id\":\"a7\"}"), 1);
+    assert_int_equal(count_of(buf, "{\"id\":\"a6\"}"), 1);
+    close(c5);
     harness_close(&h);
 
     /* resend_bytes = 0: a reset loses what the receiver had not read */
