@@ -126,6 +126,16 @@ static void check_exactly_once(struct harness *h, struct msg *msgs, size_t n)
 
 static struct msg msgs[2000];
 
+/* Retries the failed batch as the engine would, up to 5 times. */
+static mds_err retry_until_delivered(struct harness *h)
+{
+    char err[512];
+    mds_err rc = MDS_ERR_RETRY;
+    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++)
+        rc = harness_redeliver(h, NULL, err, sizeof err);
+    return rc;
+}
+
 static void test_produce_keys_values(void **state)
 {
     (void)state;
@@ -156,10 +166,7 @@ static void test_brokers_down_then_up(void **state)
     assert_non_null(strstr(err, "alerts-down"));
     for (int b = 1; b <= 3; b++)
         rd_kafka_mock_broker_set_up(mc, b);
-    mds_err rc = MDS_ERR_RETRY;
-    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++) /* the engine would retry */
-        rc = harness_redeliver(&h, NULL, err, sizeof err);
-    assert_int_equal(rc, MDS_OK);
+    assert_int_equal(retry_until_delivered(&h), MDS_OK);
     size_t n = consume("alerts-down", 2, h.count, msgs, 2000, 20000);
     check_exactly_once(&h, msgs, n);
     harness_close(&h);
@@ -184,10 +191,7 @@ static void test_partial_failure_resends_the_rest(void **state)
     size_t first = consume("alerts-split", 2, h.count, msgs, 2000, 3000);
     assert_true(first > 0 && first < h.count); /* partition 0 only */
     rd_kafka_mock_broker_set_up(mc, 2);
-    mds_err rc = MDS_ERR_RETRY;
-    for (int attempt = 0; attempt < 5 && rc == MDS_ERR_RETRY; attempt++) /* the engine would retry */
-        rc = harness_redeliver(&h, NULL, err, sizeof err);
-    assert_int_equal(rc, MDS_OK);
+    assert_int_equal(retry_until_delivered(&h), MDS_OK);
     size_t n = consume("alerts-split", 2, h.count, msgs, 2000, 20000);
     check_exactly_once(&h, msgs, n);
     /* a different batch afterwards is produced whole */

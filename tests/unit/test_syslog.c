@@ -265,14 +265,30 @@ static void test_reconnect_after_receiver_closed(void **state)
 }
 
 /* Delivers the harness batch and returns the connection that carried it. */
-static int deliver_and_accept(struct harness *h, int lfd, int c)
+static int deliver_and_accept(struct harness *h, int lfd)
 {
     char err[512];
     assert_int_equal(harness_deliver(h, NULL, err, sizeof err), MDS_OK);
-    if (c < 0)
-        c = accept_within(lfd, 2000);
+    int c = accept_within(lfd, 2000);
     assert_true(c >= 0);
     return c;
+}
+
+/* A new batch of one record {"id":"ID"}, delivered; its connection. */
+static int deliver_id(struct harness *h, int lfd, const char *id)
+{
+    char body[64];
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+    harness_reset(h);
+    harness_add_json(h, id, 1, body);
+    return deliver_and_accept(h, lfd);
+}
+
+/* What connection c carried, NUL-terminated in buf. */
+static void read_all(int c, char *buf, size_t size)
+{
+    size_t n = read_some(c, buf, size - 1, size);
+    buf[n] = '\0';
 }
 
 static size_t count_of(const char *hay, const char *needle)
@@ -281,6 +297,14 @@ static size_t count_of(const char *hay, const char *needle)
     for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
         n++;
     return n;
+}
+
+/* Delivers a batch the receiver never reads and closes: its kernel
+ * resets the connection. */
+static void deliver_unread(struct harness *h, int lfd, const char *id)
+{
+    close(deliver_id(h, lfd, id));
+    usleep(50000);
 }
 
 /* A receiver that closes with bytes it never read resets the connection:
@@ -296,59 +320,39 @@ static void test_resend_after_reset(void **state)
     snprintf(addr, sizeof addr, "tcp://127.0.0.1:%d", port);
     assert_int_equal(open_syslog(&h, addr, "framing = newline", err, sizeof err), MDS_OK);
     add_three(&h);
-    int c1 = deliver_and_accept(&h, lfd, -1); /* acknowledged by the kernel, never read */
-    close(c1);                                /* unread data: the kernel resets the connection */
+    close(deliver_and_accept(&h, lfd)); /* acknowledged by the kernel, never read: reset */
     usleep(50000);
-    harness_reset(&h);
-    harness_add_json(&h, "a9", 9, "{\"id\":\"a9\"}");
-    int c2 = deliver_and_accept(&h, lfd, -1);
-    size_t n = read_some(c2, buf, sizeof buf - 1, sizeof buf);
-    buf[n] = '\0';
+    int c = deliver_id(&h, lfd, "a9");
+    read_all(c, buf, sizeof buf);
     assert_int_equal(count_of(buf, alert_high), 1); /* the lost batch, once */
     assert_int_equal(count_of(buf, alert_none), 1);
     assert_int_equal(count_of(buf, "{\"id\":\"a9\"}"), 1);
     assert_true(strstr(buf, alert_high) < strstr(buf, "{\"id\":\"a9\"}")); /* in order */
-    close(c2); /* read everything: an orderly close */
+    close(c); /* read everything: an orderly close */
     usleep(50000);
-    harness_reset(&h);
-    harness_add_json(&h, "a8", 8, "{\"id\":\"a8\"}");
-    int c3 = deliver_and_accept(&h, lfd, -1);
-    n = read_some(c3, buf, sizeof buf - 1, sizeof buf);
-    buf[n] = '\0';
+    c = deliver_id(&h, lfd, "a8");
+    read_all(c, buf, sizeof buf);
     assert_int_equal(count_of(buf, "\n"), 1); /* only the new batch */
     assert_non_null(strstr(buf, "{\"id\":\"a8\"}"));
-    close(c3);
+    close(c);
     usleep(50000);
     /* a reset now sends again only what went out after the orderly close */
-    harness_reset(&h);
-    harness_add_json(&h, "a7", 7, "{\"id\":\"a7\"}");
-    int c4 = deliver_and_accept(&h, lfd, -1);
-    close(c4); /* unread: reset */
-    usleep(50000);
-    harness_reset(&h);
-    harness_add_json(&h, "a6", 6, "{\"id\":\"a6\"}");
-    int c5 = deliver_and_accept(&h, lfd, -1);
-    n = read_some(c5, buf, sizeof buf - 1, sizeof buf);
-    buf[n] = '\0';
+    deliver_unread(&h, lfd, "a7");
+    c = deliver_id(&h, lfd, "a6");
+    read_all(c, buf, sizeof buf);
     assert_int_equal(count_of(buf, "\n"), 2);
     assert_int_equal(count_of(buf, "{\"id\":\"a7\"}"), 1);
     assert_int_equal(count_of(buf, "{\"id\":\"a6\"}"), 1);
-    close(c5);
+    close(c);
     harness_close(&h);
 
     /* resend_bytes = 0: a reset loses what the receiver had not read */
     assert_int_equal(open_syslog(&h, addr, "framing = newline\nresend_bytes = 0", err, sizeof err), MDS_OK);
-    add_three(&h);
-    c1 = deliver_and_accept(&h, lfd, -1);
-    close(c1);
-    usleep(50000);
-    harness_reset(&h);
-    harness_add_json(&h, "a9", 9, "{\"id\":\"a9\"}");
-    c2 = deliver_and_accept(&h, lfd, -1);
-    n = read_some(c2, buf, sizeof buf - 1, sizeof buf);
-    buf[n] = '\0';
+    deliver_unread(&h, lfd, "a1");
+    c = deliver_id(&h, lfd, "a9");
+    read_all(c, buf, sizeof buf);
     assert_int_equal(count_of(buf, "\n"), 1);
-    close(c2);
+    close(c);
     close(lfd);
     harness_close(&h);
 }
